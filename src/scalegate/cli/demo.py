@@ -1,0 +1,54 @@
+"""``scalegate demo``: an example portfolio to explore."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from scalegate.cli.common import state
+from scalegate.cli.output import console
+
+
+def register(app: typer.Typer) -> None:
+    app.command("demo")(demo)
+
+
+def demo(
+    ctx: typer.Context,
+    db: Annotated[
+        str | None, typer.Option("--db", help="Database for the demo [default: ./scalegate.db]")
+    ] = None,
+) -> None:
+    """Build a realistic example portfolio (idempotent) and show what is stuck and why."""
+    from scalegate.cli.portfolio import render
+    from scalegate.services import demo as svc
+    from scalegate.services import portfolio
+
+    st = state(ctx)
+    if db is not None:
+        st.close()
+        st.settings = st.settings.model_copy(update={"db": db})
+        st._store = None
+    store = st.store
+    result = svc.build(store)
+    if result.created_use_cases or result.created_users:
+        console.print(
+            f"demo: created {result.created_use_cases} use cases and "
+            f"{result.created_users} users in {st.settings.db}\n"
+        )
+    else:
+        console.print(f"demo: already present in {st.settings.db}; nothing added\n")
+    render(portfolio.build(store))
+    flag = f" --db {st.settings.db}" if db is not None else ""
+    console.print(
+        "\n[bold]Try next[/]\n"
+        f"  scalegate{flag} gate churn-prediction --to production   "
+        "[dim]# why is it stuck?[/]\n"
+        f"  scalegate{flag} --as rita approve churn-prediction --gate production --domain risk\n"
+        f"  scalegate{flag} --as ben promote churn-prediction --to production\n"
+        f"  scalegate{flag} usecase show claims-triage\n"
+        f"  scalegate{flag} audit verify\n"
+        "[dim]users: ada (admin), ben/carla/dev/fiona (contributors), rita (risk), "
+        "omar (business, data), eve (executive), vic (viewer)[/]"
+    )

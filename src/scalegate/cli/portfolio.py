@@ -1,0 +1,61 @@
+"""``scalegate portfolio``: which pilots are stuck, and exactly why."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from scalegate.cli.common import state
+from scalegate.cli.output import console, print_json, stage
+
+if TYPE_CHECKING:
+    from scalegate.services.portfolio import Portfolio
+
+
+def register(app: typer.Typer) -> None:
+    app.command("portfolio")(portfolio)
+
+
+def render(p: Portfolio) -> None:
+    funnel = "  →  ".join(f"{stage(s)} {n}" for s, n in p.stages.items() if s != "retired")
+    console.print(
+        f"[bold]Portfolio[/]: {p.total} use cases   {funnel}   "
+        f"[dim]retired {p.stages.get('retired', 0)}[/]"
+    )
+    console.print(
+        f"[dim]policy {p.policy_name} v{p.policy_version}; stalled = next gate failing for more "
+        f"than {p.stall_after_days} days, or past the stage time box[/]"
+    )
+    if p.ready:
+        console.print(f"[green]ready to promote[/]: {', '.join(p.ready)}")
+    if not p.stalled:
+        console.print("[green]no stalled use cases[/]")
+        return
+    console.print(f"\n[bold red]{len(p.stalled)} stalled[/] (longest first)")
+    for s in p.stalled:
+        depts = ", ".join(s.departments)
+        gate = s.gate.value if s.gate else "-"
+        console.print(
+            f"[bold]{s.slug}[/]  {stage(s.stage.value)} → {gate}  "
+            f"[red]{s.days_stalled} days stalled[/] ({s.why})  [dim]{depts}[/]"
+        )
+        for b in s.blockers:
+            console.print(f"   [red]✗[/] {b.id}: {b.reason}")
+
+
+def portfolio(
+    ctx: typer.Context,
+    department: Annotated[str | None, typer.Option(help="Only this department")] = None,
+    risk_tier: Annotated[str | None, typer.Option(help="Only this risk tier")] = None,
+    owner: Annotated[str | None, typer.Option(help="Only use cases this user owns")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+) -> None:
+    """Use cases per stage, and every stalled one with its blockers and days stalled."""
+    from scalegate.services import portfolio as svc
+
+    p = svc.build(state(ctx).store, department=department, risk_tier=risk_tier, owner=owner)
+    if as_json:
+        print_json(p.to_dict())
+    else:
+        render(p)

@@ -1,0 +1,1 @@
+"""Typed domain models and policy definitions. No I/O lives here."""

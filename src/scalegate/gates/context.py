@@ -1,0 +1,31 @@
+"""Everything a criterion may look at, prefetched so that evaluation does no I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from scalegate.domain.evidence import Approval, Evidence, PromotionRequest, Waiver
+from scalegate.domain.policy import Policy
+from scalegate.domain.use_case import UseCase
+from scalegate.domain.user import User
+
+
+@dataclass(frozen=True, slots=True)
+class GateContext:
+    """Inputs of one gate evaluation.
+
+    ``approvals`` and ``waivers`` are those recorded while the use case was in its current
+    stage; ``latest_evidence`` maps an evidence kind to its newest record.
+    """
+
+    use_case: UseCase
+    policy: Policy
+    policy_version: int
+    now: datetime
+    users: Mapping[str, User]
+    approvals: Sequence[Approval] = ()
+    waivers: Sequence[Waiver] = ()
+    latest_evidence: Mapping[str, Evidence] = field(default_factory=dict)
+    request: PromotionRequest | None = None

@@ -1,0 +1,297 @@
+"""A realistic example portfolio: nine use cases across departments, risk tiers and stages,
+some stalled for different reasons. Building it twice changes nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from scalegate.domain.stage import Stage
+from scalegate.services import gates, registry, users
+from scalegate.services.clock import utcnow
+from scalegate.store import Store
+from scalegate.store import repositories as repo
+
+ADMIN = "ada"
+
+USERS: list[dict[str, Any]] = [
+    {"username": "ada", "role": "admin", "display_name": "Ada Lovelace (AI platform lead)"},
+    {"username": "ben", "role": "contributor", "display_name": "Ben Okafor (data scientist)"},
+    {"username": "carla", "role": "contributor", "display_name": "Carla Ruiz (claims director)"},
+    {"username": "dev", "role": "contributor", "display_name": "Dev Patel (ML engineer)"},
+    {"username": "fiona", "role": "contributor", "display_name": "Fiona Berg (CFO office)"},
+    {
+        "username": "rita",
+        "role": "approver",
+        "domains": ["risk"],
+        "display_name": "Rita Moreau (risk & compliance)",
+    },
+    {
+        "username": "omar",
+        "role": "approver",
+        "domains": ["business", "data"],
+        "display_name": "Omar Haddad (COO office, data governance)",
+    },
+    {
+        "username": "eve",
+        "role": "approver",
+        "domains": ["executive"],
+        "display_name": "Eve Chen (Chief Operating Officer)",
+    },
+    {"username": "vic", "role": "viewer", "display_name": "Victor Stone (internal audit)"},
+]
+
+
+def _kpi(name: str, unit: str, direction: str, baseline: float | None, target: float | None):
+    return {
+        "name": name,
+        "unit": unit,
+        "direction": direction,
+        "baseline": baseline,
+        "target": target,
+    }
+
+
+@dataclass(frozen=True)
+class DemoCase:
+    charter: dict[str, Any]
+    stage: Stage
+    days_in_stage: int
+    approvals: tuple[tuple[str, str, str], ...] = ()  # (gate, domain, approver)
+    evidence: tuple[tuple[str, str, str, int], ...] = ()  # (kind, status, summary, days ago)
+    retire_lessons: str | None = None
+
+
+CASES: list[DemoCase] = [
+    DemoCase(
+        {
+            "slug": "invoice-matching",
+            "name": "Invoice matching",
+            "purpose": "Match supplier invoices to purchase orders and receipts automatically.",
+            "strategic_objective": "Cut the cost of finance operations by 20%",
+            "business_owner": "fiona",
+            "technical_owner": "dev",
+            "departments": ["finance"],
+            "integration_targets": [{"system": "SAP S/4HANA", "mode": "batch"}],
+            "kpis": [_kpi("auto-match rate", "%", "increase", 41, 85)],
+            "risk_tier": "minimal",
+            "tags": ["document-ai"],
+        },
+        Stage.SCALED,
+        210,
+    ),
+    DemoCase(
+        {
+            "slug": "claims-triage",
+            "name": "Claims triage",
+            "purpose": "Route incoming motor claims to fast-track, standard or fraud review.",
+            "strategic_objective": "Settle simple claims within 48 hours",
+            "business_owner": "carla",
+            "technical_owner": "ben",
+            "departments": ["claims", "operations"],
+            "integration_targets": [
+                {"system": "Guidewire ClaimCenter", "mode": "api"},
+                {"system": "Claims handler workbench", "mode": "embedded_ui"},
+            ],
+            "kpis": [
+                _kpi("median time to settle", "hours", "decrease", 96, 48),
+                _kpi("handling cost per claim", "EUR", "decrease", 38, 30),
+            ],
+            "risk_tier": "high",
+            "tags": ["classification", "customer-facing"],
+        },
+        Stage.PRODUCTION,
+        150,
+        approvals=(("scaled", "risk", "rita"),),
+        evidence=(("model_card", "pass", "model card v3 reviewed by risk", 120),),
+    ),
+    DemoCase(
+        {
+            "slug": "churn-prediction",
+            "name": "Churn prediction",
+            "purpose": "Flag subscribers likely to cancel so retention can call them first.",
+            "strategic_objective": "Reduce monthly churn from 2.1% to 1.6%",
+            "business_owner": "carla",
+            "technical_owner": "ben",
+            "departments": ["marketing"],
+            "integration_targets": [{"system": "Salesforce", "mode": "batch"}],
+            "kpis": [_kpi("monthly churn", "%", "decrease", 2.1, 1.6)],
+            "risk_tier": "limited",
+            "tags": ["propensity"],
+        },
+        Stage.PILOT,
+        75,
+        approvals=(("production", "business", "omar"),),
+    ),
+    DemoCase(
+        {
+            "slug": "demand-forecast",
+            "name": "Store demand forecast",
+            "purpose": "Forecast daily demand per store and SKU to drive replenishment.",
+            "strategic_objective": "Lower stock-outs and waste in fresh produce",
+            "business_owner": "fiona",
+            "technical_owner": "dev",
+            "departments": ["supply-chain"],
+            "integration_targets": [{"system": "Replenishment engine", "mode": "batch"}],
+            "kpis": [_kpi("forecast MAPE", "%", "decrease", 31, 18)],
+            "risk_tier": "minimal",
+            "tags": ["forecasting"],
+        },
+        Stage.PILOT,
+        205,
+    ),
+    DemoCase(
+        {
+            "slug": "contract-review",
+            "name": "Contract review assistant",
+            "purpose": "Highlight unusual clauses in supplier contracts for the legal team.",
+            "strategic_objective": "Halve the legal review backlog",
+            "business_owner": "fiona",
+            "technical_owner": None,
+            "departments": ["legal", "procurement"],
+            "integration_targets": [{"system": "Contract lifecycle tool", "mode": "embedded_ui"}],
+            "kpis": [_kpi("review time per contract", "hours", "decrease", 6, 3)],
+            "risk_tier": "limited",
+            "tags": ["genai", "llm"],
+        },
+        Stage.PILOT,
+        64,
+        approvals=(("production", "risk", "rita"), ("production", "business", "omar")),
+    ),
+    DemoCase(
+        {
+            "slug": "call-summaries",
+            "name": "Call summaries",
+            "purpose": "Summarise customer calls into the CRM so agents stop typing notes.",
+            "strategic_objective": "Give agents 10% of their day back",
+            "business_owner": "carla",
+            "technical_owner": "dev",
+            "departments": ["customer-service"],
+            "integration_targets": [{"system": "Zendesk", "mode": "embedded_ui"}],
+            "kpis": [_kpi("after-call work", "seconds", "decrease", None, 45)],
+            "risk_tier": "limited",
+            "tags": ["genai", "speech"],
+        },
+        Stage.PILOT,
+        48,
+        approvals=(("production", "risk", "rita"), ("production", "business", "omar")),
+    ),
+    DemoCase(
+        {
+            "slug": "fraud-alerts",
+            "name": "Card fraud alerts",
+            "purpose": "Score card transactions in real time and hold the riskiest for review.",
+            "strategic_objective": "Keep fraud losses under 5 bp of card volume",
+            "business_owner": "fiona",
+            "technical_owner": "ben",
+            "departments": ["finance", "risk"],
+            "integration_targets": [{"system": "Card authorisation switch", "mode": "api"}],
+            "kpis": [_kpi("fraud loss", "bp", "decrease", 7.5, 5)],
+            "risk_tier": "high",
+            "tags": ["real-time"],
+        },
+        Stage.PILOT,
+        21,
+        approvals=(
+            ("production", "risk", "rita"),
+            ("production", "data", "omar"),
+            ("production", "business", "omar"),
+        ),
+        evidence=(("model_card", "pass", "model card v1, reviewed", 5),),
+    ),
+    DemoCase(
+        {
+            "slug": "resume-screening",
+            "name": "Résumé screening",
+            "purpose": "Rank applications for high-volume roles.",
+            "strategic_objective": "Fill store roles faster",
+            "business_owner": None,
+            "technical_owner": None,
+            "departments": ["hr"],
+            "risk_tier": "high",
+            "tags": ["employment"],
+        },
+        Stage.IDEA,
+        110,
+    ),
+    DemoCase(
+        {
+            "slug": "workplace-emotion",
+            "name": "Workplace emotion detection",
+            "purpose": "Infer call-centre agents' emotions from webcam video.",
+            "strategic_objective": "Improve agent wellbeing",
+            "business_owner": "carla",
+            "departments": ["customer-service"],
+            "risk_tier": "prohibited",
+            "tags": ["computer-vision"],
+        },
+        Stage.IDEA,
+        40,
+        retire_lessons="Emotion recognition in the workplace is a prohibited practice under "
+        "EU AI Act Art. 5(1)(f). Screen ideas with the risk questionnaire before any data work.",
+    ),
+]
+
+SLUGS = tuple(c.charter["slug"] for c in CASES)
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    created_users: int
+    created_use_cases: int
+
+
+def build(store: Store, *, now: datetime | None = None) -> DemoResult:
+    """Create the demo users and use cases that are not there yet."""
+    now = now or utcnow()
+    with store.read() as conn:
+        existing_users = {u.username for u in repo.list_users(conn)}
+        existing_cases = {c.slug for c in repo.list_use_cases(conn)}
+    made_users = 0
+    for spec in USERS:
+        if spec["username"] in existing_users:
+            continue
+        actor = None if not existing_users and spec["role"] == "admin" else ADMIN
+        users.add(store, actor=actor, now=now, **spec)
+        existing_users.add(spec["username"])
+        made_users += 1
+    made_cases = 0
+    for case in CASES:
+        slug = case.charter["slug"]
+        if slug in existing_cases:
+            continue
+        since = now - timedelta(days=case.days_in_stage)
+        charter = registry.charter_from_fields(**case.charter)
+        registry.add(
+            store,
+            charter,
+            actor=ADMIN,
+            stage=case.stage,
+            stage_since=since,
+            now=since if case.stage is Stage.IDEA else now,
+        )
+        for i, (gate, domain, approver) in enumerate(case.approvals):
+            gates.approve(
+                store,
+                slug,
+                gate=gate,
+                domain=domain,
+                actor=approver,
+                note="demo approval",
+                now=now - timedelta(days=10 - i),
+            )
+        for kind, status, summary, days_ago in case.evidence:
+            registry.record_evidence(
+                store,
+                slug,
+                kind=kind,
+                status=status,
+                summary=summary,
+                actor=case.charter.get("technical_owner") or ADMIN,
+                at=now - timedelta(days=days_ago),
+            )
+        if case.retire_lessons:
+            registry.retire(store, slug, lessons=case.retire_lessons, actor=ADMIN, now=now)
+        made_cases += 1
+    return DemoResult(made_users, made_cases)

@@ -1,0 +1,357 @@
+"""Gate evaluation, promotion, approvals and waivers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection
+
+from scalegate.domain.decision import GateDecision
+from scalegate.domain.evidence import Approval, PromotionRequest, Waiver
+from scalegate.domain.stage import GATES, Stage, check_promotion, next_stage, parse_gate
+from scalegate.domain.use_case import UseCase
+from scalegate.domain.user import DEFAULT_DOMAINS, Role
+from scalegate.errors import (
+    ConflictError,
+    PermissionDeniedError,
+    UnknownChoiceError,
+    ValidationError,
+)
+from scalegate.gates import GateContext, evaluate_gate
+from scalegate.services import policies
+from scalegate.services.access import require
+from scalegate.services.clock import aware, utcnow
+from scalegate.services.registry import _get
+from scalegate.store import Store
+from scalegate.store import repositories as repo
+from scalegate.store.audit_log import append_event
+
+#: the longest a waiver may run
+MAX_WAIVER_DAYS = 365
+
+
+def _gate_for(uc: UseCase, gate: str | Stage | None) -> Stage:
+    if gate is None:
+        nxt = next_stage(uc.stage)
+        if nxt is None:
+            raise ConflictError(
+                f"use case '{uc.slug}' is {uc.stage.value}; it has no next gate",
+                stage=uc.stage.value,
+            )
+        return nxt
+    return gate if isinstance(gate, Stage) and gate in GATES else parse_gate(str(gate))
+
+
+def context_for(conn: Connection, uc: UseCase, now: datetime) -> GateContext:
+    pv = policies.active_in(conn)
+    return GateContext(
+        use_case=uc,
+        policy=pv.policy,
+        policy_version=pv.version,
+        now=now,
+        users=repo.users_by_name(conn),
+        approvals=repo.approvals_for(conn, uc.id, uc.stage),
+        waivers=repo.waivers_for(conn, uc.id, uc.stage),
+        latest_evidence=repo.latest_evidence(conn, [uc.id]).get(uc.id, {}),
+        request=repo.open_request(conn, uc.id),
+    )
+
+
+def evaluate(
+    store: Store, slug: str, gate: str | Stage | None = None, *, now: datetime | None = None
+) -> GateDecision:
+    """Evaluate a gate (default: the next one) for a use case. Reads only."""
+    now = now or utcnow()
+    with store.read() as conn:
+        uc = _get(conn, slug)
+        return evaluate_gate(context_for(conn, uc, now), _gate_for(uc, gate))
+
+
+@dataclass(frozen=True)
+class PromotionOutcome:
+    """What ``promote`` did: promoted, or not, with the decision that says why."""
+
+    promoted: bool
+    decision: GateDecision
+    use_case: UseCase
+    request: PromotionRequest | None = None
+    request_opened: bool = False
+
+
+def promote(
+    store: Store,
+    slug: str,
+    to: str | Stage,
+    *,
+    actor: str | None,
+    note: str = "",
+    now: datetime | None = None,
+) -> PromotionOutcome:
+    """Move a use case through a gate if, and only if, the gate passes.
+
+    If it does not, a promotion request is opened (once) so approvers see it in their inbox,
+    and the failing criteria say what is missing.
+    """
+    now = now or utcnow()
+    target = parse_gate(str(to)) if not isinstance(to, Stage) else to
+    with store.write() as conn:
+        user = require(conn, actor, Role.CONTRIBUTOR, doing="promoting a use case")
+        uc = _get(conn, slug)
+        check_promotion(uc.stage, target)
+        ctx = context_for(conn, uc, now)
+        decision = evaluate_gate(ctx, target)
+        if not decision.passed:
+            request = ctx.request
+            opened = False
+            if request is None or request.gate != target:
+                request = repo.insert_request(
+                    conn,
+                    use_case_id=uc.id,
+                    gate=target.value,
+                    requested_by=user.username,
+                    created_at=now,
+                )
+                opened = True
+                append_event(
+                    conn,
+                    actor=user.username,
+                    action="promotion.requested",
+                    subject_type="use_case",
+                    subject_id=slug,
+                    after={
+                        "gate": target.value,
+                        "policy_version": decision.policy_version,
+                        "blockers": [b.id for b in decision.blockers],
+                    },
+                )
+            return PromotionOutcome(False, decision, uc, request, opened)
+        repo.update_use_case(conn, uc.id, stage=target.value, stage_entered_at=now, updated_at=now)
+        repo.insert_stage_change(
+            conn,
+            use_case_id=uc.id,
+            from_stage=uc.stage,
+            to_stage=target,
+            at=now,
+            actor=user.username,
+            policy_version=decision.policy_version,
+            decision=decision.to_dict(),
+            note=note,
+        )
+        repo.close_requests(conn, uc.id, status="done", at=now)
+        append_event(
+            conn,
+            actor=user.username,
+            action="usecase.promoted",
+            subject_type="use_case",
+            subject_id=slug,
+            before={"stage": uc.stage.value},
+            after={
+                "stage": target.value,
+                "policy_version": decision.policy_version,
+                "criteria": {r.id: r.verdict.value for r in decision.results},
+                "evidence": sorted({e for r in decision.results for e in r.evidence}),
+                "note": note,
+            },
+        )
+        promoted = _get(conn, slug)
+    return PromotionOutcome(True, decision, promoted)
+
+
+def _known_domains(conn: Connection) -> set[str]:
+    known = set(DEFAULT_DOMAINS)
+    policy = policies.active_in(conn).policy
+    for specs in policy.gates.values():
+        for spec in specs:
+            if spec.kind == "approvals":
+                known.update(spec.params.get("domains", ()))
+                for over in spec.by_tier.values():
+                    known.update(over.get("domains", ()))
+    for u in repo.list_users(conn):
+        known.update(u.domains)
+    return known
+
+
+def _separation_of_duties(
+    uc: UseCase, request: PromotionRequest | None, who: str, gate: Stage, doing: str
+) -> None:
+    if who in (uc.business_owner, uc.technical_owner):
+        raise PermissionDeniedError(
+            f"separation of duties: {who} owns '{uc.slug}' and cannot {doing} it",
+            actor=who,
+        )
+    if request is not None and request.gate == gate and request.requested_by == who:
+        raise PermissionDeniedError(
+            f"separation of duties: {who} requested the promotion of '{uc.slug}' to "
+            f"{gate.value} and cannot {doing} it",
+            actor=who,
+        )
+
+
+def _next_gate_only(uc: UseCase, gate: Stage) -> None:
+    if uc.stage is Stage.RETIRED:
+        raise ConflictError(f"use case '{uc.slug}' is retired")
+    expected = next_stage(uc.stage)
+    if expected != gate:
+        what = f"its next gate is '{expected.value}'" if expected else "it has no next gate"
+        raise ConflictError(
+            f"use case '{uc.slug}' is in {uc.stage.value}; {what}, not '{gate.value}'",
+            stage=uc.stage.value,
+        )
+
+
+def approve(
+    store: Store,
+    slug: str,
+    *,
+    gate: str | Stage,
+    domain: str,
+    actor: str | None,
+    note: str = "",
+    now: datetime | None = None,
+) -> Approval:
+    """Record an approval from one domain for the use case's next gate."""
+    now = now or utcnow()
+    target = parse_gate(str(gate)) if not isinstance(gate, Stage) else gate
+    domain = domain.strip().lower()
+    with store.write() as conn:
+        user = require(conn, actor, Role.APPROVER, doing="approving")
+        known = _known_domains(conn)
+        if domain not in known:
+            raise UnknownChoiceError.of("approval domain", domain, known)
+        if not user.can_approve(domain):
+            mine = ", ".join(user.domains) or "none"
+            raise PermissionDeniedError(
+                f"{user.username} may not approve for the {domain} domain (their domains: {mine})",
+                actor=user.username,
+                domain=domain,
+            )
+        uc = _get(conn, slug)
+        _next_gate_only(uc, target)
+        request = repo.open_request(conn, uc.id)
+        _separation_of_duties(uc, request, user.username, target, "approve")
+        for ap in repo.approvals_for(conn, uc.id, uc.stage):
+            if ap.gate == target and ap.domain == domain and ap.approver == user.username:
+                raise ConflictError(
+                    f"{user.username} already approved '{slug}' for {target.value} "
+                    f"in the {domain} domain ({ap.ref})"
+                )
+        approval = repo.insert_approval(
+            conn,
+            use_case_id=uc.id,
+            gate=target.value,
+            domain=domain,
+            approver=user.username,
+            note=note,
+            stage=uc.stage.value,
+            created_at=now,
+        )
+        append_event(
+            conn,
+            actor=user.username,
+            action="approval.recorded",
+            subject_type="use_case",
+            subject_id=slug,
+            after={
+                "approval": approval.ref,
+                "gate": target.value,
+                "domain": domain,
+                "note": note,
+            },
+        )
+    return approval
+
+
+def waive(
+    store: Store,
+    slug: str,
+    *,
+    gate: str | Stage,
+    criterion: str,
+    justification: str,
+    expires: datetime,
+    actor: str | None,
+    now: datetime | None = None,
+) -> Waiver:
+    """Grant a time-limited exception to one criterion of the next gate."""
+    now = now or utcnow()
+    target = parse_gate(str(gate)) if not isinstance(gate, Stage) else gate
+    justification = (justification or "").strip()
+    if len(justification) < 10:
+        raise ValidationError(
+            "a waiver needs a justification of at least 10 characters", field="justification"
+        )
+    expires = aware(expires)
+    if expires <= now:
+        raise ValidationError(
+            f"waiver expiry {expires.date().isoformat()} is not in the future", field="expires"
+        )
+    if expires > now + timedelta(days=MAX_WAIVER_DAYS):
+        raise ValidationError(f"a waiver may run at most {MAX_WAIVER_DAYS} days", field="expires")
+    with store.write() as conn:
+        user = require(conn, actor, Role.APPROVER, doing="granting a waiver")
+        uc = _get(conn, slug)
+        _next_gate_only(uc, target)
+        policy = policies.active_in(conn).policy
+        ids = [c.id for c in policy.criteria(target)]
+        if criterion not in ids:
+            raise UnknownChoiceError.of(f"criterion of gate {target.value}", criterion, ids)
+        request = repo.open_request(conn, uc.id)
+        _separation_of_duties(uc, request, user.username, target, "waive criteria for")
+        waiver = repo.insert_waiver(
+            conn,
+            use_case_id=uc.id,
+            gate=target.value,
+            criterion=criterion,
+            justification=justification,
+            approver=user.username,
+            expires_at=expires,
+            stage=uc.stage.value,
+            created_at=now,
+        )
+        append_event(
+            conn,
+            actor=user.username,
+            action="waiver.granted",
+            subject_type="use_case",
+            subject_id=slug,
+            after={
+                "waiver": waiver.ref,
+                "gate": target.value,
+                "criterion": criterion,
+                "justification": justification,
+                "expires_at": expires.isoformat(),
+            },
+        )
+    return waiver
+
+
+def inbox(store: Store, *, actor: str) -> list[dict[str, object]]:
+    """Open promotion requests an approver could act on, with what is still missing."""
+    now = utcnow()
+    out: list[dict[str, object]] = []
+    with store.read() as conn:
+        user = repo.get_user(conn, actor)
+        requests = repo.all_open_requests(conn)
+        cases = {uc.id: uc for uc in repo.list_use_cases(conn)}
+        for uc_id, req in requests.items():
+            uc = cases.get(uc_id)
+            if uc is None:
+                continue
+            decision = evaluate_gate(context_for(conn, uc, now), Stage(req.gate))
+            out.append(
+                {
+                    "use_case": uc.slug,
+                    "gate": req.gate,
+                    "requested_by": req.requested_by,
+                    "requested_at": req.created_at,
+                    "blockers": [(b.id, b.reason) for b in decision.blockers],
+                    "can_act": bool(
+                        user
+                        and user.role.allows(Role.APPROVER)
+                        and user.username not in (uc.business_owner, uc.technical_owner)
+                        and user.username != req.requested_by
+                    ),
+                }
+            )
+    return out

@@ -1,0 +1,360 @@
+"""The use-case registry: charters, edits, retirement and evidence."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+import pydantic
+from pydantic import Field
+from sqlalchemy import Connection
+from sqlalchemy.exc import IntegrityError
+
+from scalegate.domain import documents
+from scalegate.domain.evidence import Evidence, EvidenceStatus
+from scalegate.domain.stage import Stage
+from scalegate.domain.use_case import Charter, UseCase
+from scalegate.domain.user import Role
+from scalegate.errors import (
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    UnknownChoiceError,
+    ValidationError,
+)
+from scalegate.services.access import require
+from scalegate.services.clock import aware, utcnow
+from scalegate.store import Store
+from scalegate.store import repositories as repo
+from scalegate.store.audit_log import append_event
+
+EVIDENCE_KIND_PATTERN = r"^[a-z][a-z0-9_.-]{0,63}$"
+
+
+class UseCaseDocument(Charter):
+    """``usecase add --file``: a charter, optionally registering an existing use case
+    already in a later stage (admins only)."""
+
+    stage: Stage = Stage.IDEA
+    stage_since: datetime | None = None
+
+
+def parse_document(text: str, source: str) -> UseCaseDocument:
+    return documents.load(UseCaseDocument, text, source)
+
+
+def charter_from_fields(**fields: Any) -> Charter:
+    """Build a charter from CLI/API fields, with errors that name the field."""
+    try:
+        return Charter.model_validate({k: v for k, v in fields.items() if v is not None})
+    except pydantic.ValidationError as exc:
+        err = exc.errors()[0]
+        field = documents.dotted(tuple(err["loc"]))
+        raise ValidationError(
+            f"field '{field}': {documents.describe_error(err)}", field=field
+        ) from None
+
+
+def _get(conn: Connection, slug: str) -> UseCase:
+    uc = repo.get_use_case(conn, slug)
+    if uc is None:
+        raise NotFoundError.named(
+            "use case", slug, hint="'scalegate usecase list' shows the registered ones"
+        )
+    return uc
+
+
+def get(store: Store, slug: str) -> UseCase:
+    with store.read() as conn:
+        return _get(conn, slug)
+
+
+def list_all(
+    store: Store,
+    *,
+    stage: str | None = None,
+    department: str | None = None,
+    owner: str | None = None,
+    risk_tier: str | None = None,
+) -> list[UseCase]:
+    st = Stage.parse(stage) if stage else None
+    if risk_tier is not None:
+        from scalegate.domain.use_case import RiskTier
+
+        if risk_tier not in {t.value for t in RiskTier}:
+            raise UnknownChoiceError.of("risk tier", risk_tier, [t.value for t in RiskTier])
+    with store.read() as conn:
+        return repo.list_use_cases(
+            conn, stage=st, department=department, owner=owner, risk_tier=risk_tier
+        )
+
+
+def detail(store: Store, slug: str) -> dict[str, Any]:
+    """Everything about a use case for ``usecase show``."""
+    with store.read() as conn:
+        uc = _get(conn, slug)
+        return {
+            "use_case": uc,
+            "history": repo.stage_history(conn, uc.id),
+            "approvals": repo.approvals_for(conn, uc.id, uc.stage),
+            "waivers": repo.waivers_for(conn, uc.id, uc.stage),
+            "request": repo.open_request(conn, uc.id),
+            "evidence": repo.list_evidence(conn, uc.id, limit=20),
+        }
+
+
+def _audit_charter(uc: UseCase | Charter) -> dict[str, Any]:
+    return uc.model_dump(mode="json", exclude={"id", "created_at", "updated_at"})
+
+
+def _check_owners(conn: Connection, charter: Charter) -> None:
+    """Owners may be left empty (a gate will say so) but must not be misspelt."""
+    for field in ("business_owner", "technical_owner"):
+        name = getattr(charter, field)
+        if name and repo.get_user(conn, name) is None:
+            raise NotFoundError(
+                f"field '{field}': unknown user '{name}'; add the user first "
+                "('scalegate user add') or leave the owner empty",
+                field=field,
+                value=name,
+            )
+
+
+def add(
+    store: Store,
+    charter: Charter,
+    *,
+    actor: str | None,
+    stage: Stage = Stage.IDEA,
+    stage_since: datetime | None = None,
+    now: datetime | None = None,
+) -> UseCase:
+    """Register a use case. Registering one that is already past ``idea`` needs an admin."""
+    now = now or utcnow()
+    if isinstance(charter, UseCaseDocument):
+        stage, stage_since = charter.stage, charter.stage_since
+        charter = Charter.model_validate(charter.model_dump(include=set(Charter.model_fields)))
+    if stage is Stage.RETIRED:
+        raise ValidationError("a use case cannot be registered as retired", field="stage")
+    since = aware(stage_since) if stage_since else now
+    if since > now:
+        raise ValidationError("stage_since lies in the future", field="stage_since")
+    with store.write() as conn:
+        needed = Role.CONTRIBUTOR if stage is Stage.IDEA else Role.ADMIN
+        user = require(conn, actor, needed, doing=f"registering a use case in stage {stage.value}")
+        if repo.get_use_case(conn, charter.slug) is not None:
+            raise ConflictError(
+                f"a use case with slug '{charter.slug}' already exists", value=charter.slug
+            )
+        _check_owners(conn, charter)
+        try:
+            uc = repo.insert_use_case(conn, charter, stage=stage, stage_entered_at=since, at=now)
+        except IntegrityError:
+            raise ConflictError(
+                f"a use case with slug '{charter.slug}' already exists", value=charter.slug
+            ) from None
+        repo.insert_stage_change(
+            conn,
+            use_case_id=uc.id,
+            from_stage=None,
+            to_stage=stage,
+            at=since,
+            actor=user.username,
+            note="registered",
+        )
+        append_event(
+            conn,
+            actor=user.username,
+            action="usecase.created",
+            subject_type="use_case",
+            subject_id=uc.slug,
+            after=_audit_charter(uc),
+        )
+    return uc
+
+
+EDITABLE = tuple(f for f in Charter.model_fields if f != "slug")
+
+
+def edit(
+    store: Store,
+    slug: str,
+    changes: dict[str, Any],
+    *,
+    actor: str | None,
+    now: datetime | None = None,
+) -> UseCase:
+    """Change charter fields. Only changed fields go into the audit event."""
+    unknown = sorted(set(changes) - set(EDITABLE))
+    if unknown:
+        raise UnknownChoiceError.of("charter field", unknown[0], EDITABLE)
+    if not changes:
+        raise ValidationError("nothing to change: give at least one field to edit")
+    now = now or utcnow()
+    with store.write() as conn:
+        user = require(conn, actor, Role.CONTRIBUTOR, doing="editing a use case")
+        uc = _get(conn, slug)
+        if uc.stage is Stage.RETIRED:
+            raise ConflictError(f"use case '{slug}' is retired; its charter is kept as it was")
+        merged = uc.charter().model_dump(mode="json")
+        merged.update(changes)
+        charter = charter_from_fields(**merged)
+        _check_owners(conn, charter)
+        old, new = _audit_charter(uc.charter()), _audit_charter(charter)
+        changed = {k for k in new if new[k] != old[k]}
+        if not changed:
+            return uc
+        values = repo.charter_values(charter)
+        repo.update_use_case(conn, uc.id, **{k: values[k] for k in changed}, updated_at=now)
+        append_event(
+            conn,
+            actor=user.username,
+            action="usecase.updated",
+            subject_type="use_case",
+            subject_id=slug,
+            before={k: old[k] for k in sorted(changed)},
+            after={k: new[k] for k in sorted(changed)},
+        )
+        updated = _get(conn, slug)
+    return updated
+
+
+def retire(
+    store: Store, slug: str, *, lessons: str, actor: str | None, now: datetime | None = None
+) -> UseCase:
+    """Retire from any stage; the lessons learned are kept, nothing is deleted."""
+    lessons = (lessons or "").strip()
+    if len(lessons) < 10:
+        raise ValidationError(
+            "retiring needs the lessons learned (--lessons, at least 10 characters): "
+            "failure is kept as knowledge",
+            field="lessons",
+        )
+    now = now or utcnow()
+    with store.write() as conn:
+        user = require(conn, actor, Role.CONTRIBUTOR, doing="retiring a use case")
+        uc = _get(conn, slug)
+        if uc.stage is Stage.RETIRED:
+            raise ConflictError(f"use case '{slug}' is already retired")
+        repo.update_use_case(
+            conn,
+            uc.id,
+            stage=Stage.RETIRED.value,
+            stage_entered_at=now,
+            lessons_learned=lessons,
+            updated_at=now,
+        )
+        repo.insert_stage_change(
+            conn,
+            use_case_id=uc.id,
+            from_stage=uc.stage,
+            to_stage=Stage.RETIRED,
+            at=now,
+            actor=user.username,
+            note=lessons,
+        )
+        repo.close_requests(conn, uc.id, status="withdrawn", at=now)
+        append_event(
+            conn,
+            actor=user.username,
+            action="usecase.retired",
+            subject_type="use_case",
+            subject_id=slug,
+            before={"stage": uc.stage.value},
+            after={"stage": Stage.RETIRED.value, "lessons_learned": lessons},
+        )
+        return _get(conn, slug)
+
+
+class _EvidenceInput(pydantic.BaseModel):
+    model_config = pydantic.ConfigDict(extra="forbid")
+    kind: Annotated[str, Field(pattern=EVIDENCE_KIND_PATTERN)]
+    status: EvidenceStatus
+    summary: Annotated[str, Field(max_length=2000)] = ""
+    payload: dict[str, Any] = {}
+
+
+def record_evidence(
+    store: Store,
+    slug: str,
+    *,
+    kind: str,
+    status: str,
+    summary: str = "",
+    payload: dict[str, Any] | None = None,
+    actor: str | None,
+    at: datetime | None = None,
+) -> Evidence:
+    """Attach an immutable evidence record to a use case."""
+    try:
+        data = _EvidenceInput(kind=kind, status=status, summary=summary, payload=payload or {})  # type: ignore[arg-type]
+    except pydantic.ValidationError as exc:
+        err = exc.errors()[0]
+        field = documents.dotted(tuple(err["loc"]))
+        raise ValidationError(
+            f"evidence field '{field}': {documents.describe_error(err)}", field=field
+        ) from None
+    now = utcnow()
+    when = aware(at) if at else now
+    if when > now:
+        raise ValidationError("evidence cannot be dated in the future", field="at")
+    with store.write() as conn:
+        user = require(conn, actor, Role.CONTRIBUTOR, doing="recording evidence")
+        uc = _get(conn, slug)
+        if uc.stage is Stage.RETIRED:
+            raise ConflictError(f"use case '{slug}' is retired")
+        ev = repo.insert_evidence(
+            conn,
+            use_case_id=uc.id,
+            kind=data.kind,
+            status=data.status,
+            summary=data.summary,
+            payload=data.payload,
+            at=when,
+            by=user.username,
+        )
+        append_event(
+            conn,
+            actor=user.username,
+            action="evidence.recorded",
+            subject_type="use_case",
+            subject_id=slug,
+            after={
+                "evidence": ev.ref,
+                "kind": ev.kind,
+                "status": ev.status.value,
+                "summary": ev.summary,
+            },
+        )
+    return ev
+
+
+def list_evidence(store: Store, slug: str, *, kind: str | None = None) -> list[Evidence]:
+    with store.read() as conn:
+        uc = _get(conn, slug)
+        return repo.list_evidence(conn, uc.id, kind=kind)
+
+
+def get_evidence(store: Store, ref: str) -> Evidence:
+    raw = ref.removeprefix("ev-")
+    if not raw.isdigit():
+        raise ValidationError(f"evidence id '{ref}' should look like ev-12", field="evidence")
+    with store.read() as conn:
+        ev = repo.get_evidence(conn, int(raw))
+    if ev is None:
+        raise NotFoundError.named("evidence", ref)
+    return ev
+
+
+__all__ = [
+    "PermissionDeniedError",
+    "UseCaseDocument",
+    "add",
+    "detail",
+    "edit",
+    "get",
+    "list_all",
+    "parse_document",
+    "record_evidence",
+    "retire",
+]

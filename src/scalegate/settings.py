@@ -1,0 +1,33 @@
+"""The one place that reads environment variables.
+
+Precedence: defaults < ``SCALEGATE_*`` environment variables < command-line flags.
+Built once at start-up and handed down; nothing reads settings at import time.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DB = "scalegate.db"
+
+
+class Settings(BaseSettings):
+    """scalegate settings. Each field's description is its documentation."""
+
+    model_config = SettingsConfigDict(env_prefix="SCALEGATE_", extra="ignore")
+
+    db: str = Field(
+        DEFAULT_DB,
+        description="Database: a SQLAlchemy URL (postgresql://user@host/db) or a SQLite file "
+        "path. Default: ./scalegate.db",
+    )
+    user: str | None = Field(
+        None,
+        description="The user the CLI acts as for changes (same as --as).",
+    )
+
+
+def load(**overrides: object) -> Settings:
+    """Settings from the environment, with non-None ``overrides`` (CLI flags) on top."""
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]

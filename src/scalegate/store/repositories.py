@@ -1,0 +1,441 @@
+"""Reading and writing domain records. Functions take a connection from ``Store.read()`` or
+``Store.write()``; they never open transactions themselves."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select, update
+
+from scalegate.audit import canonical_json
+from scalegate.domain.evidence import (
+    Approval,
+    Evidence,
+    EvidenceStatus,
+    PromotionRequest,
+    Waiver,
+)
+from scalegate.domain.stage import Stage
+from scalegate.domain.use_case import Charter, UseCase
+from scalegate.domain.user import User
+from scalegate.store import tables as t
+
+# ---------------------------------------------------------------------------- users
+
+
+def _user(row: Any) -> User:
+    return User(
+        username=row.username,
+        display_name=row.display_name,
+        email=row.email,
+        role=row.role,
+        domains=tuple(row.domains or ()),
+        active=row.active,
+        created_at=row.created_at,
+    )
+
+
+def get_user(conn: Connection, username: str) -> User | None:
+    row = conn.execute(select(t.users).where(t.users.c.username == username)).first()
+    return _user(row) if row else None
+
+
+def list_users(conn: Connection) -> list[User]:
+    return [_user(r) for r in conn.execute(select(t.users).order_by(t.users.c.username))]
+
+
+def users_by_name(conn: Connection) -> dict[str, User]:
+    return {u.username: u for u in list_users(conn)}
+
+
+def count_users(conn: Connection) -> int:
+    return int(conn.execute(select(func.count()).select_from(t.users)).scalar_one())
+
+
+def insert_user(conn: Connection, user: User, at: datetime) -> User:
+    conn.execute(
+        insert(t.users).values(
+            username=user.username,
+            display_name=user.display_name,
+            email=user.email,
+            role=user.role.value,
+            domains=list(user.domains),
+            active=user.active,
+            created_at=at,
+        )
+    )
+    return user.model_copy(update={"created_at": at})
+
+
+def update_user(conn: Connection, user: User) -> None:
+    conn.execute(
+        update(t.users)
+        .where(t.users.c.username == user.username)
+        .values(
+            display_name=user.display_name,
+            email=user.email,
+            role=user.role.value,
+            domains=list(user.domains),
+            active=user.active,
+        )
+    )
+
+
+# ---------------------------------------------------------------------------- use cases
+
+_UC_JSON = ("departments", "integration_targets", "kpis", "tags")
+
+
+def _use_case(row: Any) -> UseCase:
+    data = dict(row._mapping)
+    return UseCase.model_validate(data)
+
+
+def charter_values(charter: Charter) -> dict[str, Any]:
+    """Column values for a charter (JSON columns as plain lists)."""
+    data = charter.model_dump(mode="json")
+    return {k: data[k] for k in Charter.model_fields}
+
+
+def get_use_case(conn: Connection, slug: str) -> UseCase | None:
+    row = conn.execute(select(t.use_cases).where(t.use_cases.c.slug == slug)).first()
+    return _use_case(row) if row else None
+
+
+def list_use_cases(
+    conn: Connection,
+    *,
+    stage: Stage | None = None,
+    department: str | None = None,
+    owner: str | None = None,
+    risk_tier: str | None = None,
+) -> list[UseCase]:
+    query = select(t.use_cases).order_by(t.use_cases.c.slug)
+    if stage is not None:
+        query = query.where(t.use_cases.c.stage == stage.value)
+    if risk_tier is not None:
+        query = query.where(t.use_cases.c.risk_tier == risk_tier)
+    if owner is not None:
+        query = query.where(
+            (t.use_cases.c.business_owner == owner) | (t.use_cases.c.technical_owner == owner)
+        )
+    cases = [_use_case(r) for r in conn.execute(query)]
+    if department is not None:
+        cases = [c for c in cases if department in c.departments]
+    return cases
+
+
+def insert_use_case(
+    conn: Connection, charter: Charter, *, stage: Stage, stage_entered_at: datetime, at: datetime
+) -> UseCase:
+    values = charter_values(charter)
+    result = conn.execute(
+        insert(t.use_cases).values(
+            **values,
+            stage=stage.value,
+            stage_entered_at=stage_entered_at,
+            created_at=at,
+            updated_at=at,
+        )
+    )
+    new_id = result.inserted_primary_key[0] if result.inserted_primary_key else None
+    return UseCase.model_validate(
+        {
+            **values,
+            "id": new_id,
+            "stage": stage,
+            "stage_entered_at": stage_entered_at,
+            "created_at": at,
+            "updated_at": at,
+        }
+    )
+
+
+def update_use_case(conn: Connection, use_case_id: int, **values: Any) -> None:
+    conn.execute(update(t.use_cases).where(t.use_cases.c.id == use_case_id).values(**values))
+
+
+def insert_stage_change(
+    conn: Connection,
+    *,
+    use_case_id: int,
+    from_stage: Stage | None,
+    to_stage: Stage,
+    at: datetime,
+    actor: str,
+    policy_version: int | None = None,
+    decision: dict[str, Any] | None = None,
+    note: str = "",
+) -> None:
+    conn.execute(
+        insert(t.stage_history).values(
+            use_case_id=use_case_id,
+            from_stage=from_stage.value if from_stage else None,
+            to_stage=to_stage.value,
+            at=at,
+            actor=actor,
+            policy_version=policy_version,
+            decision=decision,
+            note=note,
+        )
+    )
+
+
+def stage_history(conn: Connection, use_case_id: int) -> list[dict[str, Any]]:
+    rows = conn.execute(
+        select(t.stage_history)
+        .where(t.stage_history.c.use_case_id == use_case_id)
+        .order_by(t.stage_history.c.id)
+    )
+    out = []
+    for r in rows:
+        d = dict(r._mapping)
+        d.pop("decision", None)
+        d.pop("use_case_id", None)
+        out.append(d)
+    return out
+
+
+# ---------------------------------------------------------------------------- policies
+
+
+def latest_policy(conn: Connection) -> tuple[int, str] | None:
+    row = conn.execute(
+        select(t.policies.c.version, t.policies.c.document)
+        .order_by(t.policies.c.version.desc())
+        .limit(1)
+    ).first()
+    return (int(row[0]), str(row[1])) if row else None
+
+
+def policy_version(conn: Connection, version: int) -> str | None:
+    row = conn.execute(select(t.policies.c.document).where(t.policies.c.version == version)).first()
+    return str(row[0]) if row else None
+
+
+def list_policies(conn: Connection) -> list[dict[str, Any]]:
+    rows = conn.execute(
+        select(
+            t.policies.c.version,
+            t.policies.c.name,
+            t.policies.c.sha256,
+            t.policies.c.created_at,
+            t.policies.c.created_by,
+        ).order_by(t.policies.c.version)
+    )
+    return [dict(r._mapping) for r in rows]
+
+
+def insert_policy(conn: Connection, *, name: str, document: str, at: datetime, by: str) -> int:
+    current = conn.execute(select(func.max(t.policies.c.version))).scalar()
+    version = int(current or 0) + 1
+    conn.execute(
+        insert(t.policies).values(
+            version=version,
+            name=name,
+            document=document,
+            sha256=hashlib.sha256(document.encode()).hexdigest(),
+            created_at=at,
+            created_by=by,
+        )
+    )
+    return version
+
+
+# ---------------------------------------------------------------------------- approvals
+
+
+def _approval(row: Any) -> Approval:
+    return Approval.model_validate(dict(row._mapping))
+
+
+def insert_approval(conn: Connection, **values: Any) -> Approval:
+    result = conn.execute(insert(t.approvals).values(**values))
+    return Approval.model_validate({**values, "id": result.inserted_primary_key[0]})  # type: ignore[index]
+
+
+def approvals_for(conn: Connection, use_case_id: int, stage: Stage) -> list[Approval]:
+    rows = conn.execute(
+        select(t.approvals)
+        .where(t.approvals.c.use_case_id == use_case_id, t.approvals.c.stage == stage.value)
+        .order_by(t.approvals.c.id)
+    )
+    return [_approval(r) for r in rows]
+
+
+def all_current_approvals(conn: Connection) -> dict[int, list[Approval]]:
+    """Approvals recorded in each use case's current stage, for every use case at once."""
+    query = (
+        select(t.approvals)
+        .join(t.use_cases, t.use_cases.c.id == t.approvals.c.use_case_id)
+        .where(t.approvals.c.stage == t.use_cases.c.stage)
+        .order_by(t.approvals.c.id)
+    )
+    out: dict[int, list[Approval]] = {}
+    for r in conn.execute(query):
+        out.setdefault(r.use_case_id, []).append(_approval(r))
+    return out
+
+
+# ---------------------------------------------------------------------------- waivers
+
+
+def _waiver(row: Any) -> Waiver:
+    return Waiver.model_validate(dict(row._mapping))
+
+
+def insert_waiver(conn: Connection, **values: Any) -> Waiver:
+    result = conn.execute(insert(t.waivers).values(**values))
+    return Waiver.model_validate({**values, "id": result.inserted_primary_key[0]})  # type: ignore[index]
+
+
+def waivers_for(conn: Connection, use_case_id: int, stage: Stage) -> list[Waiver]:
+    rows = conn.execute(
+        select(t.waivers)
+        .where(t.waivers.c.use_case_id == use_case_id, t.waivers.c.stage == stage.value)
+        .order_by(t.waivers.c.id)
+    )
+    return [_waiver(r) for r in rows]
+
+
+def all_current_waivers(conn: Connection) -> dict[int, list[Waiver]]:
+    query = (
+        select(t.waivers)
+        .join(t.use_cases, t.use_cases.c.id == t.waivers.c.use_case_id)
+        .where(t.waivers.c.stage == t.use_cases.c.stage)
+        .order_by(t.waivers.c.id)
+    )
+    out: dict[int, list[Waiver]] = {}
+    for r in conn.execute(query):
+        out.setdefault(r.use_case_id, []).append(_waiver(r))
+    return out
+
+
+# ---------------------------------------------------------------------------- requests
+
+
+def _request(row: Any) -> PromotionRequest:
+    d = dict(row._mapping)
+    d.pop("closed_at", None)
+    return PromotionRequest.model_validate(d)
+
+
+def open_request(conn: Connection, use_case_id: int) -> PromotionRequest | None:
+    row = conn.execute(
+        select(t.promotion_requests)
+        .where(
+            t.promotion_requests.c.use_case_id == use_case_id,
+            t.promotion_requests.c.status == "open",
+        )
+        .order_by(t.promotion_requests.c.id.desc())
+        .limit(1)
+    ).first()
+    return _request(row) if row else None
+
+
+def all_open_requests(conn: Connection) -> dict[int, PromotionRequest]:
+    rows = conn.execute(
+        select(t.promotion_requests)
+        .where(t.promotion_requests.c.status == "open")
+        .order_by(t.promotion_requests.c.id)
+    )
+    return {r.use_case_id: _request(r) for r in rows}
+
+
+def insert_request(conn: Connection, **values: Any) -> PromotionRequest:
+    result = conn.execute(insert(t.promotion_requests).values(status="open", **values))
+    return PromotionRequest.model_validate(
+        {**values, "status": "open", "id": result.inserted_primary_key[0]}  # type: ignore[index]
+    )
+
+
+def close_requests(conn: Connection, use_case_id: int, *, status: str, at: datetime) -> None:
+    conn.execute(
+        update(t.promotion_requests)
+        .where(
+            t.promotion_requests.c.use_case_id == use_case_id,
+            t.promotion_requests.c.status == "open",
+        )
+        .values(status=status, closed_at=at)
+    )
+
+
+# ---------------------------------------------------------------------------- evidence
+
+
+def _evidence(row: Any) -> Evidence:
+    d = dict(row._mapping)
+    d.pop("sha256", None)
+    return Evidence.model_validate(d)
+
+
+def insert_evidence(
+    conn: Connection,
+    *,
+    use_case_id: int,
+    kind: str,
+    status: EvidenceStatus,
+    summary: str,
+    payload: dict[str, Any],
+    at: datetime,
+    by: str,
+) -> Evidence:
+    digest = hashlib.sha256(canonical_json(payload).encode()).hexdigest()
+    result = conn.execute(
+        insert(t.evidence).values(
+            use_case_id=use_case_id,
+            kind=kind,
+            status=status.value,
+            summary=summary,
+            payload=payload,
+            sha256=digest,
+            created_at=at,
+            created_by=by,
+        )
+    )
+    return Evidence(
+        id=result.inserted_primary_key[0],  # type: ignore[index]
+        use_case_id=use_case_id,
+        kind=kind,
+        status=status,
+        summary=summary,
+        payload=payload,
+        created_at=at,
+        created_by=by,
+    )
+
+
+def get_evidence(conn: Connection, evidence_id: int) -> Evidence | None:
+    row = conn.execute(select(t.evidence).where(t.evidence.c.id == evidence_id)).first()
+    return _evidence(row) if row else None
+
+
+def list_evidence(
+    conn: Connection, use_case_id: int, *, kind: str | None = None, limit: int = 200
+) -> list[Evidence]:
+    query = select(t.evidence).where(t.evidence.c.use_case_id == use_case_id)
+    if kind:
+        query = query.where(t.evidence.c.kind == kind)
+    query = query.order_by(t.evidence.c.id.desc()).limit(limit)
+    return [_evidence(r) for r in conn.execute(query)]
+
+
+def latest_evidence(
+    conn: Connection, use_case_ids: Iterable[int] | None = None
+) -> dict[int, dict[str, Evidence]]:
+    """Newest evidence record per (use case, kind)."""
+    newest = select(func.max(t.evidence.c.id).label("id")).group_by(
+        t.evidence.c.use_case_id, t.evidence.c.kind
+    )
+    if use_case_ids is not None:
+        ids: Sequence[int] = list(use_case_ids)
+        newest = newest.where(t.evidence.c.use_case_id.in_(ids))
+    rows = conn.execute(select(t.evidence).where(t.evidence.c.id.in_(newest.scalar_subquery())))
+    out: dict[int, dict[str, Evidence]] = {}
+    for r in rows:
+        ev = _evidence(r)
+        out.setdefault(ev.use_case_id, {})[ev.kind] = ev
+    return out

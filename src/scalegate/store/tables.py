@@ -1,0 +1,172 @@
+"""SQLAlchemy Core tables: the whole persistent state of scalegate."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+from scalegate.store.types import UTCDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+    }
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(100), nullable=False, unique=True),
+    Column("display_name", String(200), nullable=False, default=""),
+    Column("email", String(200), nullable=False, default=""),
+    Column("role", String(20), nullable=False),
+    Column("domains", JSON, nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+use_cases = Table(
+    "use_cases",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("slug", String(64), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("purpose", Text, nullable=False, default=""),
+    Column("strategic_objective", Text, nullable=False, default=""),
+    Column("business_owner", String(100), nullable=True, index=True),
+    Column("technical_owner", String(100), nullable=True, index=True),
+    Column("departments", JSON, nullable=False),
+    Column("integration_targets", JSON, nullable=False),
+    Column("kpis", JSON, nullable=False),
+    Column("risk_tier", String(20), nullable=False),
+    Column("tags", JSON, nullable=False),
+    Column("stage", String(20), nullable=False, index=True),
+    Column("stage_entered_at", UTCDateTime, nullable=False),
+    Column("lessons_learned", Text, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+stage_history = Table(
+    "stage_history",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("use_case_id", ForeignKey("use_cases.id"), nullable=False, index=True),
+    Column("from_stage", String(20), nullable=True),
+    Column("to_stage", String(20), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("policy_version", Integer, nullable=True),
+    Column("decision", JSON, nullable=True),
+    Column("note", Text, nullable=False, default=""),
+)
+
+policies = Table(
+    "policies",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("name", String(100), nullable=False),
+    Column("document", Text, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", String(100), nullable=False),
+)
+
+approvals = Table(
+    "approvals",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("use_case_id", ForeignKey("use_cases.id"), nullable=False),
+    Column("gate", String(20), nullable=False),
+    Column("domain", String(40), nullable=False),
+    Column("approver", String(100), nullable=False),
+    Column("note", Text, nullable=False, default=""),
+    Column("stage", String(20), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_approvals_use_case_stage", "use_case_id", "stage"),
+)
+
+waivers = Table(
+    "waivers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("use_case_id", ForeignKey("use_cases.id"), nullable=False),
+    Column("gate", String(20), nullable=False),
+    Column("criterion", String(64), nullable=False),
+    Column("justification", Text, nullable=False),
+    Column("approver", String(100), nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("stage", String(20), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_waivers_use_case_stage", "use_case_id", "stage"),
+)
+
+promotion_requests = Table(
+    "promotion_requests",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("use_case_id", ForeignKey("use_cases.id"), nullable=False),
+    Column("gate", String(20), nullable=False),
+    Column("requested_by", String(100), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("closed_at", UTCDateTime, nullable=True),
+    Index("ix_promotion_requests_status", "status", "use_case_id"),
+)
+
+evidence = Table(
+    "evidence",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("use_case_id", ForeignKey("use_cases.id"), nullable=False),
+    Column("kind", String(64), nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("summary", Text, nullable=False, default=""),
+    Column("payload", JSON, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", String(100), nullable=False),
+    Index("ix_evidence_use_case_kind", "use_case_id", "kind", "id"),
+)
+
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("at", String(40), nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("subject_type", String(40), nullable=False),
+    Column("subject_id", String(200), nullable=False),
+    Column("before", Text, nullable=False),
+    Column("after", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Index("ix_audit_events_subject", "subject_type", "subject_id"),
+)
+
+#: the last (seq, hash) of the chain, updated in the same transaction as each append, so
+#: that removing trailing events is detected too
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("hash", String(64), nullable=False),
+)
