@@ -1,0 +1,1 @@
+"""The Python SDK: the same operations as the CLI, for pipelines and notebooks."""
