@@ -24,6 +24,7 @@ def demo(
     from scalegate.cli.portfolio import render
     from scalegate.services import demo as svc
     from scalegate.services import portfolio
+    from scalegate.store.database import redact
 
     st = state(ctx)
     if db is not None:
@@ -32,13 +33,14 @@ def demo(
         st._store = None
     store = st.store
     result = svc.build(store)
+    where = redact(store.url)
     if result.created_use_cases or result.created_users:
         console.print(
             f"demo: created {result.created_use_cases} use cases and "
-            f"{result.created_users} users in {st.settings.db}\n"
+            f"{result.created_users} users in {where}\n"
         )
     else:
-        console.print(f"demo: already present in {st.settings.db}; nothing added\n")
+        console.print(f"demo: already present in {where}; nothing added\n")
     render(portfolio.build(store))
     flag = f" --db {st.settings.db}" if db is not None else ""
     console.print(

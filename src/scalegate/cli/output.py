@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel
 from rich.console import Console
+from rich.markup import escape
 
 console = Console(highlight=False, soft_wrap=False)
 err_console = Console(stderr=True, highlight=False)
@@ -51,5 +52,11 @@ def stage(value: str) -> str:
     return f"[{STAGE_STYLE.get(value, 'white')}]{value}[/]"
 
 
+def esc(text: object) -> str:
+    """User-supplied text, safe to embed in Rich markup."""
+    return escape(str(text))
+
+
 def error(message: str) -> None:
-    err_console.print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
+    """One line on stderr; never wrapped, never parsed as markup."""
+    err_console.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)

@@ -5,7 +5,7 @@ Pure functions over text; reading files is the caller's job.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import pydantic
 import yaml
@@ -23,7 +23,9 @@ def _construct(node: yaml.Node, path: Path, lines: dict[Path, tuple[int, int]]) 
         for key_node, value_node in node.value:
             key = _construct(key_node, (*path, "<key>"), {})
             if not isinstance(key, str | int | float | bool) or key is None:
-                raise DocumentError("mapping keys must be plain values")
+                raise yaml.constructor.ConstructorError(
+                    None, None, "mapping keys must be plain values", key_node.start_mark
+                )
             if isinstance(key, str) and key in out:
                 raise _Dup(key, key_node.start_mark.line + 1)
             out[key] = _construct(value_node, (*path, str(key)), lines)
@@ -34,11 +36,14 @@ def _construct(node: yaml.Node, path: Path, lines: dict[Path, tuple[int, int]]) 
     return _scalar(node)
 
 
-_LOADER = yaml.SafeLoader("")
-
-
 def _scalar(node: yaml.ScalarNode) -> Any:
-    return _LOADER.construct_object(node, deep=True)
+    # a fresh constructor each time: a shared one caches every node it ever built (a leak)
+    try:
+        return yaml.constructor.SafeConstructor().construct_object(node, deep=True)
+    except ValueError as exc:  # e.g. ``2024-13-45`` resolves to a timestamp, then fails
+        raise yaml.constructor.ConstructorError(
+            None, None, f"cannot read value '{node.value}': {exc}", node.start_mark
+        ) from None
 
 
 class _Dup(Exception):
@@ -55,7 +60,7 @@ def parse_yaml(text: str, source: str) -> tuple[Any, dict[Path, tuple[int, int]]
         problem = exc.problem or str(exc)
         if exc.context:
             problem = f"{problem} ({exc.context})"
-        return _raise_at(source, problem, mark)
+        _raise_at(source, problem, mark)
     except yaml.YAMLError as exc:
         raise DocumentError.at(source, f"not valid YAML: {exc}") from None
     if node is None:
@@ -65,12 +70,14 @@ def parse_yaml(text: str, source: str) -> tuple[Any, dict[Path, tuple[int, int]]
         data = _construct(node, (), lines)
     except _Dup as dup:
         raise DocumentError.at(source, f"key '{dup.key}' appears twice", line=dup.line) from None
+    except yaml.MarkedYAMLError as exc:  # a bad tag or value: name its line and column
+        _raise_at(source, exc.problem or str(exc), exc.problem_mark or exc.context_mark)
     except yaml.YAMLError as exc:
         raise DocumentError.at(source, f"not valid YAML: {exc}") from None
     return data, lines
 
 
-def _raise_at(source: str, problem: str, mark: Any) -> Any:
+def _raise_at(source: str, problem: str, mark: Any) -> NoReturn:
     if mark is not None:
         raise DocumentError.at(source, problem, line=mark.line + 1, column=mark.column + 1)
     raise DocumentError.at(source, problem)
@@ -126,7 +133,8 @@ def validate(
 def describe_error(err: Any) -> str:
     kind = err["type"]
     if kind == "extra_forbidden":
-        return "unknown field"
+        name = err["loc"][-1] if err.get("loc") else "?"
+        return f"unknown field '{name}'"
     if kind == "missing":
         return "this field is required"
     msg = str(err["msg"])

@@ -32,7 +32,10 @@ GATES: tuple[Stage, ...] = PATH[1:]
 
 def parse_gate(value: str) -> Stage:
     """A gate name (``pilot``, ``production``, ``scaled``) as a stage."""
-    stage = Stage.parse(value)
+    try:
+        stage = Stage(value.strip().lower())
+    except ValueError:
+        stage = None
     if stage not in GATES:
         raise UnknownChoiceError.of("gate", value, [g.value for g in GATES])
     return stage

@@ -87,7 +87,7 @@ class Charter(_Model):
     This is the shape of ``usecase add --file uc.yaml``.
     """
 
-    slug: Annotated[str, Field(pattern=SLUG_PATTERN)]
+    slug: str
     name: Annotated[str, Field(min_length=1, max_length=200)]
     purpose: str = ""
     strategic_objective: str = ""
@@ -98,6 +98,16 @@ class Charter(_Model):
     kpis: tuple[Kpi, ...] = ()
     risk_tier: RiskTier = RiskTier.MINIMAL
     tags: tuple[str, ...] = ()
+
+    @field_validator("slug")
+    @classmethod
+    def _slug(cls, v: str) -> str:
+        if not _SLUG_RE.match(v):
+            raise ValueError(
+                "a slug is 2-64 lowercase letters, digits and hyphens, starting and ending "
+                "with a letter or digit, e.g. 'claims-triage'"
+            )
+        return v
 
     @field_validator("business_owner", "technical_owner", mode="before")
     @classmethod

@@ -47,6 +47,9 @@ def validate_policy(policy: Policy, *, source: str, lines: Lines | None = None) 
                     sub = tuple(p for p in err["loc"] if not isinstance(p, str) or "[" not in p)
                     full = (*loc, *sub)
                     msg = documents.describe_error(err)
+                    if err["type"] == "extra_forbidden":
+                        known = ", ".join(crit.params.model_fields) or "none"
+                        msg += f"; parameters of {spec.kind} are {known}"
                     raise DocumentError.at(
                         source,
                         f"criterion '{spec.id}' ({spec.kind}): {msg}",

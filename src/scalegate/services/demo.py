@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from scalegate.domain.stage import Stage
+from scalegate.errors import ConflictError
 from scalegate.services import gates, registry, users
 from scalegate.services.clock import utcnow
 from scalegate.store import Store
@@ -43,7 +44,9 @@ USERS: list[dict[str, Any]] = [
 ]
 
 
-def _kpi(name: str, unit: str, direction: str, baseline: float | None, target: float | None):
+def _kpi(
+    name: str, unit: str, direction: str, baseline: float | None, target: float | None
+) -> dict[str, Any]:
     return {
         "name": name,
         "unit": unit,
@@ -248,6 +251,11 @@ def build(store: Store, *, now: datetime | None = None) -> DemoResult:
     with store.read() as conn:
         existing_users = {u.username for u in repo.list_users(conn)}
         existing_cases = {c.slug for c in repo.list_use_cases(conn)}
+    if existing_users and ADMIN not in existing_users:
+        raise ConflictError(
+            "this database already has users of its own; run the demo on a new database, "
+            "e.g. scalegate demo --db demo.db"
+        )
     made_users = 0
     for spec in USERS:
         if spec["username"] in existing_users:

@@ -287,7 +287,7 @@ def record_evidence(
 ) -> Evidence:
     """Attach an immutable evidence record to a use case."""
     try:
-        data = _EvidenceInput(kind=kind, status=status, summary=summary, payload=payload or {})  # type: ignore[arg-type]
+        data = _EvidenceInput(kind=kind, status=status, summary=summary, payload=payload or {})
     except pydantic.ValidationError as exc:
         err = exc.errors()[0]
         field = documents.dotted(tuple(err["loc"]))

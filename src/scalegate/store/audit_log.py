@@ -86,7 +86,7 @@ def iter_rows(conn: Connection, *, batch: int = 20_000) -> Iterator[Row]:
         select(*_COLUMNS).order_by(audit_events.c.seq)
     )
     for part in result.partitions():
-        yield from part  # type: ignore[misc]
+        yield from part
 
 
 def iter_events(
@@ -109,4 +109,4 @@ def iter_events(
     if limit is not None:
         query = query.limit(limit)
     for row in conn.execution_options(yield_per=10_000).execute(query):
-        yield AuditEvent(*row)
+        yield AuditEvent(*tuple(row))
