@@ -123,12 +123,12 @@ class IntegrationParams(Params):
 def integration_defined(p: IntegrationParams, ctx: GateContext, gate: Stage) -> Outcome:
     targets = [t for t in ctx.use_case.integration_targets if p.modes is None or t.mode in p.modes]
     if len(targets) < p.min_count:
-        what = "integration target"
-        if p.modes:
-            what += " (" + "/".join(m.value for m in p.modes) + ")"
+        modes = " (" + "/".join(m.value for m in p.modes) + ")" if p.modes else ""
         if not targets:
-            return Outcome.fail(f"no {what} named")
-        return Outcome.fail(f"{_plural(len(targets), what)}, policy asks for {p.min_count}")
+            return Outcome.fail(f"no integration target{modes} named")
+        return Outcome.fail(
+            f"{_plural(len(targets), 'integration target')}{modes}, policy asks for {p.min_count}"
+        )
     return Outcome.ok(", ".join(f"{t.system} ({t.mode.value})" for t in targets))
 
 
@@ -145,7 +145,7 @@ class ApprovalParams(Params):
 def approvals(p: ApprovalParams, ctx: GateContext, gate: Stage) -> Outcome:
     uc = ctx.use_case
     owners = {uc.business_owner, uc.technical_owner} - {None}
-    requester = ctx.request.requested_by if ctx.request else None
+    requester = ctx.request.requested_by if ctx.request and ctx.request.gate == gate else None
     missing: list[str] = []
     notes: list[str] = []
     used: list[str] = []

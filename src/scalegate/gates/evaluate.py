@@ -13,6 +13,17 @@ def evaluate_gate(ctx: GateContext, gate: Stage) -> GateDecision:
     """Run every criterion of ``gate`` against ``ctx``; waivers turn fails into ``waived``."""
     uc = ctx.use_case
     results: list[CriterionResult] = []
+    if gate not in ctx.policy.gates:
+        # fail closed: a policy that forgets a gate must not wave everything through it
+        results.append(
+            CriterionResult(
+                id="policy",
+                kind="policy",
+                verdict=Verdict.FAIL,
+                reason=f"policy '{ctx.policy.name}' v{ctx.policy_version} does not define gate "
+                f"'{gate.value}'; add it (an empty list means no requirements)",
+            )
+        )
     for spec in ctx.policy.criteria(gate):
         if not spec.applies_to(uc.risk_tier):
             tiers = ", ".join(t.value for t in spec.tiers or ())
