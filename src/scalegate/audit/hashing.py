@@ -3,6 +3,11 @@
 The hash of event *n* covers its sequence number, time, actor, action, subject, the exact
 canonical JSON text of ``before`` and ``after``, and the hash of event *n-1*. Changing,
 removing, inserting or re-ordering any event therefore breaks the chain from that point on.
+
+The hashed text is the UTF-8 of the JSON array
+``[seq, at, actor, action, subject_type, subject_id, before, after, prev_hash]`` in which
+every field but ``seq`` is a JSON *string* (``before``/``after`` are their stored canonical
+JSON text, quoted), so no field can bleed into its neighbour.
 """
 
 from __future__ import annotations
@@ -12,11 +17,13 @@ import json
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
+from json.encoder import encode_basestring
 from typing import Any
 
 GENESIS_HASH = "0" * 64
 
 _dumps = json.JSONEncoder(ensure_ascii=False).encode
+_sha256 = hashlib.sha256
 
 
 def _default(value: Any) -> Any:
@@ -55,8 +62,17 @@ def event_hash(
     prev_hash: str,
 ) -> str:
     """SHA-256 (hex) over the canonical encoding of one event and its predecessor's hash."""
-    encoded = (
-        f"[{seq},{_dumps(at)},{_dumps(actor)},{_dumps(action)},{_dumps(subject_type)},"
-        f"{_dumps(subject_id)},{before},{after},{_dumps(prev_hash)}]"
-    )
-    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+    try:
+        # fast path (verify hashes every event): for a str, JSONEncoder(ensure_ascii=False)
+        # returns exactly encode_basestring(value); calling it directly skips the encoder
+        q = encode_basestring
+        encoded = (
+            f"[{seq},{q(at)},{q(actor)},{q(action)},{q(subject_type)},"
+            f"{q(subject_id)},{q(before)},{q(after)},{q(prev_hash)}]"
+        )
+    except TypeError:  # not a str after all: encode it as any other JSON value
+        encoded = (
+            f"[{seq},{_dumps(at)},{_dumps(actor)},{_dumps(action)},{_dumps(subject_type)},"
+            f"{_dumps(subject_id)},{_dumps(before)},{_dumps(after)},{_dumps(prev_hash)}]"
+        )
+    return _sha256(encoded.encode("utf-8")).hexdigest()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import closing
 from typing import IO, Any
 
 from scalegate.audit import ChainReport, verify_chain
@@ -16,7 +17,8 @@ def verify(store: Store) -> ChainReport:
     """Recompute every hash and link; name the first bad sequence number if any."""
     with store.read() as conn:
         head = read_head(conn)
-        return verify_chain(iter_rows(conn), head=head)
+        with closing(iter_rows(conn)) as rows:
+            return verify_chain(rows, head=head)
 
 
 def event_dict(ev: AuditEvent) -> dict[str, Any]:

@@ -3,7 +3,8 @@ transaction, so a state change and its audit event commit or roll back together.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import itertools
+from collections.abc import Generator, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -75,18 +76,37 @@ def append_event(
     return event
 
 
+#: numbers PostgreSQL server-side cursors so that two readers on one connection never clash
+_cursor_ids = itertools.count(1)
+
+
 def read_head(conn: Connection) -> tuple[int, str]:
     row = conn.execute(select(audit_head.c.seq, audit_head.c.hash)).first()
     return (int(row[0]), str(row[1])) if row else (0, GENESIS_HASH)
 
 
-def iter_rows(conn: Connection, *, batch: int = 20_000) -> Iterator[Row]:
-    """Stream every event in sequence order as plain tuples (fast path for verify)."""
-    result = conn.execution_options(yield_per=batch).execute(
-        select(*_COLUMNS).order_by(audit_events.c.seq)
-    )
-    for part in result.partitions():
-        yield from part
+def iter_rows(conn: Connection, *, batch: int = 20_000) -> Generator[Row, None, None]:
+    """Stream every event in sequence order as plain tuples (fast path for verify).
+
+    Reads through the driver's own cursor: a SQLAlchemy Row per event costs about a third of
+    the whole read of a million events, and as every column is a plain integer or string the
+    driver's tuples hold exactly the values SQLAlchemy would return. PostgreSQL gets a named
+    (server-side) cursor so that rows stream in batches; SQLite's cursor streams anyway.
+    """
+    sql = str(select(*_COLUMNS).order_by(audit_events.c.seq).compile(dialect=conn.dialect))
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    if conn.dialect.name == "postgresql":
+        cursor = driver.cursor(name=f"scalegate_audit_rows_{next(_cursor_ids)}")
+    else:
+        cursor = driver.cursor()
+    try:
+        cursor.execute(sql)
+        while part := cursor.fetchmany(batch):
+            yield from part
+    finally:
+        # a reader that stops early (a broken chain) must not leave a server cursor open
+        cursor.close()
 
 
 def iter_events(

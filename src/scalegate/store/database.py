@@ -103,7 +103,12 @@ class Store:
         else:
             self.engine = create_engine(self.url, pool_pre_ping=True)
         if migrate:
-            self.migrate()
+            try:
+                self.migrate()
+            except BaseException:
+                # nobody gets a Store to close: release the pooled connections here
+                self.engine.dispose()
+                raise
 
     @property
     def is_sqlite(self) -> bool:

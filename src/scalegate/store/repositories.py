@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, Result, func, insert, select, update
 
 from scalegate.audit import canonical_json
 from scalegate.domain.evidence import (
@@ -22,6 +22,14 @@ from scalegate.domain.stage import Stage
 from scalegate.domain.use_case import Charter, UseCase
 from scalegate.domain.user import User
 from scalegate.store import tables as t
+
+
+def _records(result: Result[Any]) -> Iterator[dict[str, Any]]:
+    """Each row as a dict. The column names are looked up once per result: going through
+    ``row._mapping`` builds them again for every row, which shows on 10,000 use cases."""
+    keys = tuple(result.keys())
+    return (dict(zip(keys, row, strict=True)) for row in result)
+
 
 # ---------------------------------------------------------------------------- users
 
@@ -89,8 +97,7 @@ def update_user(conn: Connection, user: User) -> None:
 _UC_JSON = ("departments", "integration_targets", "kpis", "tags")
 
 
-def _use_case(row: Any) -> UseCase:
-    data = dict(row._mapping)
+def _use_case(data: dict[str, Any]) -> UseCase:
     return UseCase.model_validate(data)
 
 
@@ -102,7 +109,7 @@ def charter_values(charter: Charter) -> dict[str, Any]:
 
 def get_use_case(conn: Connection, slug: str) -> UseCase | None:
     row = conn.execute(select(t.use_cases).where(t.use_cases.c.slug == slug)).first()
-    return _use_case(row) if row else None
+    return _use_case(dict(row._mapping)) if row else None
 
 
 def list_use_cases(
@@ -122,7 +129,7 @@ def list_use_cases(
         query = query.where(
             (t.use_cases.c.business_owner == owner) | (t.use_cases.c.technical_owner == owner)
         )
-    cases = [_use_case(r) for r in conn.execute(query)]
+    cases = [_use_case(d) for d in _records(conn.execute(query))]
     if department is not None:
         cases = [c for c in cases if department in c.departments]
     return cases
@@ -248,8 +255,8 @@ def insert_policy(conn: Connection, *, name: str, document: str, at: datetime, b
 # ---------------------------------------------------------------------------- approvals
 
 
-def _approval(row: Any) -> Approval:
-    return Approval.model_validate(dict(row._mapping))
+def _approval(data: dict[str, Any]) -> Approval:
+    return Approval.model_validate(data)
 
 
 def insert_approval(conn: Connection, **values: Any) -> Approval:
@@ -263,7 +270,7 @@ def approvals_for(conn: Connection, use_case_id: int, stage: Stage) -> list[Appr
         .where(t.approvals.c.use_case_id == use_case_id, t.approvals.c.stage == stage.value)
         .order_by(t.approvals.c.id)
     )
-    return [_approval(r) for r in rows]
+    return [_approval(d) for d in _records(rows)]
 
 
 def all_current_approvals(conn: Connection) -> dict[int, list[Approval]]:
@@ -275,16 +282,16 @@ def all_current_approvals(conn: Connection) -> dict[int, list[Approval]]:
         .order_by(t.approvals.c.id)
     )
     out: dict[int, list[Approval]] = {}
-    for r in conn.execute(query):
-        out.setdefault(r.use_case_id, []).append(_approval(r))
+    for d in _records(conn.execute(query)):
+        out.setdefault(d["use_case_id"], []).append(_approval(d))
     return out
 
 
 # ---------------------------------------------------------------------------- waivers
 
 
-def _waiver(row: Any) -> Waiver:
-    return Waiver.model_validate(dict(row._mapping))
+def _waiver(data: dict[str, Any]) -> Waiver:
+    return Waiver.model_validate(data)
 
 
 def insert_waiver(conn: Connection, **values: Any) -> Waiver:
@@ -298,7 +305,7 @@ def waivers_for(conn: Connection, use_case_id: int, stage: Stage) -> list[Waiver
         .where(t.waivers.c.use_case_id == use_case_id, t.waivers.c.stage == stage.value)
         .order_by(t.waivers.c.id)
     )
-    return [_waiver(r) for r in rows]
+    return [_waiver(d) for d in _records(rows)]
 
 
 def all_current_waivers(conn: Connection) -> dict[int, list[Waiver]]:
@@ -309,18 +316,17 @@ def all_current_waivers(conn: Connection) -> dict[int, list[Waiver]]:
         .order_by(t.waivers.c.id)
     )
     out: dict[int, list[Waiver]] = {}
-    for r in conn.execute(query):
-        out.setdefault(r.use_case_id, []).append(_waiver(r))
+    for d in _records(conn.execute(query)):
+        out.setdefault(d["use_case_id"], []).append(_waiver(d))
     return out
 
 
 # ---------------------------------------------------------------------------- requests
 
 
-def _request(row: Any) -> PromotionRequest:
-    d = dict(row._mapping)
-    d.pop("closed_at", None)
-    return PromotionRequest.model_validate(d)
+def _request(data: dict[str, Any]) -> PromotionRequest:
+    data.pop("closed_at", None)
+    return PromotionRequest.model_validate(data)
 
 
 def open_request(conn: Connection, use_case_id: int) -> PromotionRequest | None:
@@ -333,7 +339,7 @@ def open_request(conn: Connection, use_case_id: int) -> PromotionRequest | None:
         .order_by(t.promotion_requests.c.id.desc())
         .limit(1)
     ).first()
-    return _request(row) if row else None
+    return _request(dict(row._mapping)) if row else None
 
 
 def all_open_requests(conn: Connection) -> dict[int, PromotionRequest]:
@@ -342,7 +348,7 @@ def all_open_requests(conn: Connection) -> dict[int, PromotionRequest]:
         .where(t.promotion_requests.c.status == "open")
         .order_by(t.promotion_requests.c.id)
     )
-    return {r.use_case_id: _request(r) for r in rows}
+    return {d["use_case_id"]: _request(d) for d in _records(rows)}
 
 
 def insert_request(conn: Connection, **values: Any) -> PromotionRequest:
@@ -366,10 +372,9 @@ def close_requests(conn: Connection, use_case_id: int, *, status: str, at: datet
 # ---------------------------------------------------------------------------- evidence
 
 
-def _evidence(row: Any) -> Evidence:
-    d = dict(row._mapping)
-    d.pop("sha256", None)
-    return Evidence.model_validate(d)
+def _evidence(data: dict[str, Any]) -> Evidence:
+    data.pop("sha256", None)
+    return Evidence.model_validate(data)
 
 
 def insert_evidence(
@@ -410,7 +415,7 @@ def insert_evidence(
 
 def get_evidence(conn: Connection, evidence_id: int) -> Evidence | None:
     row = conn.execute(select(t.evidence).where(t.evidence.c.id == evidence_id)).first()
-    return _evidence(row) if row else None
+    return _evidence(dict(row._mapping)) if row else None
 
 
 def list_evidence(
@@ -420,7 +425,7 @@ def list_evidence(
     if kind:
         query = query.where(t.evidence.c.kind == kind)
     query = query.order_by(t.evidence.c.id.desc()).limit(limit)
-    return [_evidence(r) for r in conn.execute(query)]
+    return [_evidence(d) for d in _records(conn.execute(query))]
 
 
 def latest_evidence(
@@ -435,7 +440,7 @@ def latest_evidence(
         newest = newest.where(t.evidence.c.use_case_id.in_(ids))
     rows = conn.execute(select(t.evidence).where(t.evidence.c.id.in_(newest.scalar_subquery())))
     out: dict[int, dict[str, Evidence]] = {}
-    for r in rows:
-        ev = _evidence(r)
+    for d in _records(rows):
+        ev = _evidence(d)
         out.setdefault(ev.use_case_id, {})[ev.kind] = ev
     return out

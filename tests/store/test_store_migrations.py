@@ -1,0 +1,253 @@
+"""Alembic migrations on both backends: upgrade to head, no drift from the tables module,
+fast re-open, and clear errors for databases scalegate cannot migrate."""
+
+from __future__ import annotations
+
+import itertools
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from scalegate.errors import StoreError
+from scalegate.store import Store, resolve_url
+from scalegate.store.migrations import HEAD_REVISION, runner
+from scalegate.store.tables import metadata
+
+TABLES = set(metadata.tables)
+
+
+def _schema_of(db_url: str) -> str | None:
+    """The schema the test's PostgreSQL URL points at through its search_path."""
+    if "://" not in db_url:
+        return None
+    options = sa.engine.make_url(db_url).query["options"]
+    assert isinstance(options, str)
+    return options.removeprefix("-csearch_path=")
+
+
+def _version_rows(store: Store) -> list[str]:
+    with store.engine.connect() as conn:
+        return [r[0] for r in conn.execute(sa.text("SELECT version_num FROM alembic_version"))]
+
+
+# ---------------------------------------------------------------------------- script directory
+
+
+def test_head_revision_is_the_head_of_the_script_directory() -> None:
+    script = ScriptDirectory.from_config(runner.config())
+    assert script.get_heads() == [HEAD_REVISION]  # one head, no branches
+    assert script.get_current_head() == HEAD_REVISION
+    # the history is one straight line from the base to the head
+    revisions = list(script.walk_revisions())
+    assert revisions[0].revision == HEAD_REVISION
+    assert revisions[-1].down_revision is None
+    for newer, older in itertools.pairwise(revisions):
+        assert newer.down_revision == older.revision
+
+
+def test_migration_scripts_ship_inside_the_package() -> None:
+    import scalegate
+
+    versions = Path(runner.HERE) / "versions"
+    assert Path(scalegate.__file__).parent in versions.parents
+    assert any(p.suffix == ".py" for p in versions.iterdir())
+
+
+# ---------------------------------------------------------------------------- upgrade
+
+
+def test_empty_database_is_upgraded_to_head(db_url: str) -> None:
+    with Store(db_url) as store:
+        assert store.current_revision() == HEAD_REVISION
+        assert _version_rows(store) == [HEAD_REVISION]
+        with store.engine.connect() as conn:
+            inspector = sa.inspect(conn)
+            assert set(inspector.get_table_names()) == TABLES | {"alembic_version"}
+            schema = _schema_of(db_url)
+            if schema is not None:
+                # the tables went into the test's own schema, found through search_path
+                assert conn.dialect.default_schema_name == schema
+                assert inspector.get_table_names(schema="public") == []
+
+
+def test_store_without_migrate_leaves_an_empty_database_alone(db_url: str) -> None:
+    with Store(db_url, migrate=False) as store:
+        assert store.current_revision() is None
+        with store.engine.connect() as conn:
+            assert sa.inspect(conn).get_table_names() == []
+        assert store.migrate() == HEAD_REVISION
+        assert store.current_revision() == HEAD_REVISION
+
+
+def test_schema_matches_the_tables_module(db_url: str) -> None:
+    """Alembic's autogenerate finds nothing to do: migrations and tables.py agree."""
+    with Store(db_url) as store, store.engine.connect() as conn:
+        schema = _schema_of(db_url)
+        if schema is not None:
+            assert conn.dialect.default_schema_name == schema
+        ctx = MigrationContext.configure(
+            conn, opts={"compare_type": True, "compare_server_default": True}
+        )
+        assert compare_metadata(ctx, metadata) == []
+
+
+def test_the_comparison_is_not_vacuous(db_url: str) -> None:
+    """Guard for the test above: a table or column missing from the database is reported."""
+    with Store(db_url) as store, store.engine.connect() as conn:
+        extended = sa.MetaData()
+        for table in metadata.tables.values():
+            table.to_metadata(extended)
+        sa.Table("zz_extra", extended, sa.Column("id", sa.Integer, primary_key=True))
+        extended.tables["audit_head"].append_column(sa.Column("note", sa.Text))
+        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        diffs = compare_metadata(ctx, extended)
+        kinds = {(d[0], getattr(d[1], "name", None)) for d in diffs if isinstance(d, tuple)}
+        assert ("add_table", "zz_extra") in kinds
+        assert any(d[0] == "add_column" and d[2] == "audit_head" for d in diffs)
+
+
+def test_alembic_check_passes(db_url: str) -> None:
+    """The same through ``alembic check`` with the packaged env.py."""
+    with Store(db_url) as store, store.engine.connect() as conn:
+        cfg = runner.config()
+        cfg.attributes["connection"] = conn
+        command.check(cfg)  # raises AutogenerateDiffsDetected on any difference
+
+
+def test_downgrade_to_base_and_back(db_url: str) -> None:
+    with Store(db_url) as store:
+        with store.engine.begin() as conn:
+            cfg = runner.config()
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "base")
+        assert store.current_revision() is None
+        with store.engine.connect() as conn:
+            assert set(sa.inspect(conn).get_table_names()) <= {"alembic_version"}
+        assert store.migrate() == HEAD_REVISION
+        assert store.current_revision() == HEAD_REVISION
+
+
+# ---------------------------------------------------------------------------- re-opening
+
+
+def test_reopening_does_not_run_alembic(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    Store(db_url).close()
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise AssertionError("alembic ran on a database already at head")
+
+    monkeypatch.setattr(runner, "upgrade", boom)
+    with Store(db_url) as store:
+        assert store.current_revision() == HEAD_REVISION
+        assert store.migrate() == HEAD_REVISION
+        assert _version_rows(store) == [HEAD_REVISION]
+
+
+def test_reopening_does_not_even_import_alembic(db_url: str) -> None:
+    from scalegate.services.workspace import open_store
+
+    open_store(db_url).close()
+    code = (
+        "import sys\n"
+        "from scalegate.services.workspace import open_store\n"
+        "from scalegate.services import audit\n"
+        "store = open_store(sys.argv[1])\n"
+        "assert audit.verify(store).ok\n"
+        "store.close()\n"
+        "loaded = sorted(m for m in sys.modules if m.split('.')[0] == 'alembic')\n"
+        "print(','.join(loaded) or 'none')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, db_url], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "none"
+
+
+# ---------------------------------------------------------------------------- failures
+
+
+def test_unknown_revision_fails_with_a_store_error_naming_it(db_url: str) -> None:
+    Store(db_url).close()
+    engine = sa.create_engine(resolve_url(db_url))
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text("UPDATE alembic_version SET version_num = 'f00dcafe42'"))
+    finally:
+        engine.dispose()
+    with pytest.raises(StoreError) as info:
+        Store(db_url)
+    message = str(info.value)
+    assert "f00dcafe42" in message
+    assert HEAD_REVISION in message
+    assert info.value.fields["revision"] == "f00dcafe42"
+    assert info.value.__cause__ is None
+    assert "\n" not in message
+
+
+def test_unknown_revision_through_the_cli(db_url: str, cli) -> None:
+    Store(db_url).close()
+    engine = sa.create_engine(resolve_url(db_url))
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text("UPDATE alembic_version SET version_num = '9999zz'"))
+    finally:
+        engine.dispose()
+    result = cli("audit", "verify", db=db_url)
+    assert result.code == 2
+    assert "9999zz" in result.err
+    assert "Traceback" not in result.err + result.out
+
+
+def test_a_clashing_table_stops_the_migration_and_changes_nothing(db_url: str) -> None:
+    """A database that already holds an unrelated 'users' table is not taken over: the
+    migration stops with a clear error and leaves no half-created schema behind."""
+    engine = sa.create_engine(resolve_url(db_url))
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text("CREATE TABLE users (name TEXT)"))
+    finally:
+        engine.dispose()
+    with pytest.raises(StoreError, match="from revision empty to") as info:
+        Store(db_url)
+    assert info.value.__cause__ is None
+    with Store(db_url, migrate=False) as store, store.engine.connect() as conn:
+        assert sa.inspect(conn).get_table_names() == ["users"]
+        assert store.current_revision() is None
+
+
+def test_a_failed_open_releases_its_connections(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nobody gets a Store to close when opening fails, so the store itself must not keep
+    pooled connections open (they would leak until the process exits)."""
+    Store(db_url).close()
+    engine = sa.create_engine(resolve_url(db_url))
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text("UPDATE alembic_version SET version_num = 'gone'"))
+    finally:
+        engine.dispose()
+
+    from scalegate.store import database
+
+    created: list[sa.Engine] = []
+
+    def recording_create_engine(*args: object, **kwargs: object) -> sa.Engine:
+        made = sa.create_engine(*args, **kwargs)  # type: ignore[call-overload]
+        created.append(made)
+        return made
+
+    monkeypatch.setattr(database, "create_engine", recording_create_engine)
+    with pytest.raises(StoreError, match="gone"):
+        Store(db_url)
+    assert len(created) == 1
+    assert created[0].pool.checkedin() == 0
+    assert created[0].pool.checkedout() == 0
