@@ -69,4 +69,3 @@ def verify_chain(
             problem = "the recorded chain head does not match the last event"
             return ChainReport(False, count, max(count, 1), problem, prev)
     return ChainReport(True, count, None, None, prev)
-
