@@ -6,8 +6,12 @@ import sys
 from collections.abc import Sequence
 from typing import Annotated
 
-import click
 import typer
+
+try:  # typer >= 0.20 ships its own copy of click and no longer depends on click
+    from typer._click.exceptions import ClickException, UsageError
+except ImportError:  # older typer runs on click itself
+    from click import ClickException, UsageError  # type: ignore[assignment]
 
 from scalegate.cli import audit, demo, evidence, gate, policy, portfolio, usecase, user
 from scalegate.cli.common import State
@@ -84,12 +88,17 @@ def run(argv: Sequence[str] | None = None) -> int:
     except ScalegateError as exc:
         error(str(exc))
         return exc.exit_code
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         return int(exc.exit_code)
-    except click.ClickException as exc:
-        exc.show()
+    except UsageError as exc:
+        where = exc.ctx.command_path if exc.ctx is not None else "scalegate"
+        message = exc.format_message().rstrip(".")
+        error(f"{message[:1].lower()}{message[1:]}; see '{where} --help'")
         return int(exc.exit_code)
-    except click.Abort:
+    except ClickException as exc:
+        error(exc.format_message())
+        return int(exc.exit_code)
+    except typer.Abort:
         error("aborted")
         return 130
     except KeyboardInterrupt:

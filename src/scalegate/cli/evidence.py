@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from scalegate.cli.common import parse_when, read_text, state
-from scalegate.cli.output import console, print_json
+from scalegate.cli.output import console, esc, print_json
 from scalegate.errors import ValidationError
 
 app = typer.Typer(help="Attach evidence to use cases and list it.", no_args_is_help=True)
@@ -75,6 +75,11 @@ def list_(
     table = Table("id", "kind", "status", "when", "by", "summary", box=None)
     for e in found:
         table.add_row(
-            e.ref, e.kind, e.status.value, e.created_at.date().isoformat(), e.created_by, e.summary
+            e.ref,
+            e.kind,
+            e.status.value,
+            e.created_at.date().isoformat(),
+            e.created_by,
+            esc(e.summary),
         )
     console.print(table)

@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from scalegate.cli.common import parse_when, state
-from scalegate.cli.output import VERDICT_STYLE, console, print_json, stage
+from scalegate.cli.output import VERDICT_STYLE, console, esc, print_json, stage
 
 if TYPE_CHECKING:
     from scalegate.domain.decision import GateDecision
@@ -19,11 +19,11 @@ def render_decision(decision: GateDecision) -> None:
     console.print(
         f"gate [bold]{decision.gate.value}[/] for [bold]{decision.use_case}[/] "
         f"(now {stage(decision.stage.value)}): {verdict}   "
-        f"[dim]policy {decision.policy_name} v{decision.policy_version}[/]"
+        f"[dim]policy {esc(decision.policy_name)} v{decision.policy_version}[/]"
     )
     table = Table("criterion", "verdict", "reason", "evidence", box=None, header_style="bold")
     for r in decision.results:
-        table.add_row(r.id, VERDICT_STYLE[r.verdict.value], r.reason, ", ".join(r.evidence))
+        table.add_row(r.id, VERDICT_STYLE[r.verdict.value], esc(r.reason), ", ".join(r.evidence))
     console.print(table)
 
 
@@ -174,4 +174,4 @@ def inbox(
             f"[bold]{it['use_case']}[/] → {it['gate']} requested by {it['requested_by']}{mark}"
         )
         for cid, reason in it["blockers"]:  # type: ignore[attr-defined]
-            console.print(f"   [red]✗[/] {cid}: {reason}")
+            console.print(f"   [red]✗[/] {cid}: {esc(reason)}")

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from rich.console import Console
 from rich.markup import escape
 
-console = Console(highlight=False, soft_wrap=False)
+console = Console(highlight=False, soft_wrap=False, emoji=False)
 err_console = Console(stderr=True, highlight=False)
 
 VERDICT_STYLE = {
@@ -59,4 +59,4 @@ def esc(text: object) -> str:
 
 def error(message: str) -> None:
     """One line on stderr; never wrapped, never parsed as markup."""
-    err_console.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
+    err_console.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True, emoji=False)

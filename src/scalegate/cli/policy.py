@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from scalegate.cli.common import read_text, state
-from scalegate.cli.output import console, print_json
+from scalegate.cli.output import console, esc, print_json
 
 app = typer.Typer(help="Show, apply and list versions of the gate policy.", no_args_is_help=True)
 
@@ -40,7 +40,7 @@ def show(
         print_json({"version": number, **parsed.model_dump(mode="json")})
     else:
         if number:
-            console.print(f"[dim]# policy '{parsed.name}' version {number}[/]")
+            console.print(f"[dim]# policy '{esc(parsed.name)}' version {number}[/]")
         print(text, end="" if text.endswith("\n") else "\n")
 
 
@@ -56,7 +56,7 @@ def apply(
     pv = policies.apply(st.store, read_text(file), source=str(file), actor=st.actor)
     n = sum(len(c) for c in pv.policy.gates.values())
     console.print(
-        f"applied policy '{pv.policy.name}' as version {pv.version} "
+        f"applied policy '{esc(pv.policy.name)}' as version {pv.version} "
         f"({len(pv.policy.gates)} gates, {n} criteria)"
     )
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from scalegate.cli.common import state
-from scalegate.cli.output import console, print_json, stage
+from scalegate.cli.output import console, esc, print_json, stage
 
 if TYPE_CHECKING:
     from scalegate.services.portfolio import Portfolio
@@ -24,8 +24,8 @@ def render(p: Portfolio) -> None:
         f"[dim]retired {p.stages.get('retired', 0)}[/]"
     )
     console.print(
-        f"[dim]policy {p.policy_name} v{p.policy_version}; stalled = next gate failing for more "
-        f"than {p.stall_after_days} days, or past the stage time box[/]"
+        f"[dim]policy {esc(p.policy_name)} v{p.policy_version}; stalled = next gate failing "
+        f"for more than {p.stall_after_days} days, or past the stage time box[/]"
     )
     if p.ready:
         console.print(f"[green]ready to promote[/]: {', '.join(p.ready)}")
@@ -34,14 +34,14 @@ def render(p: Portfolio) -> None:
         return
     console.print(f"\n[bold red]{len(p.stalled)} stalled[/] (longest first)")
     for s in p.stalled:
-        depts = ", ".join(s.departments)
+        depts = esc(", ".join(s.departments))
         gate = s.gate.value if s.gate else "-"
         console.print(
             f"[bold]{s.slug}[/]  {stage(s.stage.value)} → {gate}  "
             f"[red]{s.days_stalled} days stalled[/] ({s.why})  [dim]{depts}[/]"
         )
         for b in s.blockers:
-            console.print(f"   [red]✗[/] {b.id}: {b.reason}")
+            console.print(f"   [red]✗[/] {b.id}: {esc(b.reason)}")
 
 
 def portfolio(

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from scalegate.cli.common import read_text, state
-from scalegate.cli.output import console, print_json, stage
+from scalegate.cli.output import console, esc, print_json, stage
 from scalegate.errors import ValidationError
 
 app = typer.Typer(help="Register, list, show and edit AI use cases.", no_args_is_help=True)
@@ -194,10 +194,10 @@ def list_(
     for c in cases:
         table.add_row(
             c.slug,
-            c.name,
+            esc(c.name),
             stage(c.stage.value),
             c.risk_tier.value,
-            ", ".join(c.departments),
+            esc(", ".join(c.departments)),
             c.business_owner or "[red]-[/]",
         )
     console.print(table)
@@ -226,18 +226,20 @@ def show(
             }
         )
         return
-    console.print(f"[bold]{uc.name}[/] ({uc.slug}) — {stage(uc.stage.value)}, risk {uc.risk_tier}")
+    console.print(
+        f"[bold]{esc(uc.name)}[/] ({uc.slug}) — {stage(uc.stage.value)}, risk {uc.risk_tier}"
+    )
     rows = [
-        ("purpose", uc.purpose),
-        ("strategic objective", uc.strategic_objective),
+        ("purpose", esc(uc.purpose)),
+        ("strategic objective", esc(uc.strategic_objective)),
         ("business owner", uc.business_owner or "[red]not assigned[/]"),
         ("technical owner", uc.technical_owner or "[red]not assigned[/]"),
-        ("departments", ", ".join(uc.departments)),
-        ("tags", ", ".join(uc.tags)),
+        ("departments", esc(", ".join(uc.departments))),
+        ("tags", esc(", ".join(uc.tags))),
         ("in stage since", uc.stage_entered_at.date().isoformat()),
     ]
     if uc.lessons_learned:
-        rows.append(("lessons learned", uc.lessons_learned))
+        rows.append(("lessons learned", esc(uc.lessons_learned)))
     table = Table(box=None, show_header=False)
     for k, v in rows:
         table.add_row(f"[dim]{k}[/]", v or "[dim]-[/]")
@@ -246,8 +248,8 @@ def show(
         kt = Table("KPI", "unit", "direction", "baseline", "target", box=None, title="KPIs")
         for k in uc.kpis:
             kt.add_row(
-                k.name,
-                k.unit,
+                esc(k.name),
+                esc(k.unit),
                 k.direction.value,
                 "-" if k.baseline is None else f"{k.baseline:g}",
                 "-" if k.target is None else f"{k.target:g}",
@@ -256,7 +258,7 @@ def show(
     if uc.integration_targets:
         console.print(
             "integrations: "
-            + ", ".join(f"{t.system} ({t.mode.value})" for t in uc.integration_targets)
+            + ", ".join(f"{esc(t.system)} ({t.mode.value})" for t in uc.integration_targets)
         )
     for ap in d["approvals"]:
         console.print(f"approval {ap.ref}: {ap.domain} for {ap.gate.value} by {ap.approver}")
@@ -272,7 +274,7 @@ def show(
         et = Table("evidence", "kind", "status", "when", "summary", box=None, title="Evidence")
         for ev in d["evidence"]:
             et.add_row(
-                ev.ref, ev.kind, ev.status.value, ev.created_at.date().isoformat(), ev.summary
+                ev.ref, ev.kind, ev.status.value, ev.created_at.date().isoformat(), esc(ev.summary)
             )
         console.print(et)
     history = " → ".join(f"{h['to_stage']} ({h['at'].date().isoformat()})" for h in d["history"])

@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from scalegate.cli.common import state
-from scalegate.cli.output import console, print_json
+from scalegate.cli.output import console, esc, print_json
 
 app = typer.Typer(
     help="Add and list users, their roles and approval domains.", no_args_is_help=True
@@ -99,7 +99,7 @@ def list_(
     for u in found:
         table.add_row(
             u.username,
-            u.display_name,
+            esc(u.display_name),
             u.role.value,
             ", ".join(u.domains),
             "yes" if u.active else "[red]no[/]",

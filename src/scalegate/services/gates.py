@@ -295,7 +295,13 @@ def waive(
         policy = policies.active_in(conn).policy
         ids = [c.id for c in policy.criteria(target)]
         if criterion not in ids:
-            raise UnknownChoiceError.of(f"criterion of gate {target.value}", criterion, ids)
+            raise UnknownChoiceError(
+                f"unknown criterion '{criterion}' for gate {target.value}; "
+                f"its criteria are {', '.join(sorted(ids))}",
+                what="criterion",
+                value=criterion,
+                allowed=sorted(ids),
+            )
         request = repo.open_request(conn, uc.id)
         _separation_of_duties(uc, request, user.username, target, "waive criteria for")
         waiver = repo.insert_waiver(
