@@ -1,7 +1,5 @@
 """``scalegate``: the command-line entry point."""
 
-from __future__ import annotations
-
 import sys
 from collections.abc import Sequence
 from typing import Annotated

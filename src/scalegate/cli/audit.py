@@ -1,7 +1,5 @@
 """``scalegate audit``: verify and export the tamper-evident audit trail."""
 
-from __future__ import annotations
-
 import sys
 from pathlib import Path
 from typing import Annotated

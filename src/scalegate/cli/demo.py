@@ -1,7 +1,5 @@
 """``scalegate demo``: an example portfolio to explore."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

@@ -1,7 +1,5 @@
 """``scalegate evidence``: attach and list evidence records."""
 
-from __future__ import annotations
-
 import json
 from pathlib import Path
 from typing import Annotated, Any

@@ -1,7 +1,5 @@
 """``scalegate gate|promote|approve|waive|retire|inbox``: moving through the lifecycle."""
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -14,7 +12,7 @@ if TYPE_CHECKING:
     from scalegate.domain.decision import GateDecision
 
 
-def render_decision(decision: GateDecision) -> None:
+def render_decision(decision: "GateDecision") -> None:
     verdict = "[bold green]PASSES[/]" if decision.passed else "[bold red]FAILS[/]"
     console.print(
         f"gate [bold]{decision.gate.value}[/] for [bold]{decision.use_case}[/] "

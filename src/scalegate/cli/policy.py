@@ -1,7 +1,5 @@
 """``scalegate policy``: the gate policy in force and its versions."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

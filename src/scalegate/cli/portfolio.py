@@ -1,7 +1,5 @@
 """``scalegate portfolio``: which pilots are stuck, and exactly why."""
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -17,7 +15,7 @@ def register(app: typer.Typer) -> None:
     app.command("portfolio")(portfolio)
 
 
-def render(p: Portfolio) -> None:
+def render(p: "Portfolio") -> None:
     funnel = "  →  ".join(f"{stage(s)} {n}" for s, n in p.stages.items() if s != "retired")
     console.print(
         f"[bold]Portfolio[/]: {p.total} use cases   {funnel}   "

@@ -1,7 +1,5 @@
 """``scalegate usecase``: the registry of AI use cases and their charters."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated, Any
 

@@ -1,7 +1,5 @@
 """``scalegate user``: people, roles and approval domains."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer
