@@ -6,12 +6,17 @@ Everything is loaded in a handful of queries and evaluated in memory, so the vie
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from scalegate.domain.decision import CriterionResult
 from scalegate.domain.stage import PATH, Stage, next_stage
+from scalegate.domain.use_case import RiskTier
+from scalegate.errors import UnknownChoiceError
 from scalegate.gates import GateContext, evaluate_gate
 from scalegate.services import policies
 from scalegate.services.clock import utcnow
@@ -75,6 +80,27 @@ class Portfolio:
         }
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Keep the cyclic garbage collector out of the way while the portfolio is built.
+
+    Loading and evaluating 10,000 use cases allocates a few hundred thousand objects (models,
+    tuples, dicts) that hold no reference cycles. Each burst of allocations triggers
+    collections that re-scan every live object and free nothing, a quarter of the build
+    time. Reference counting still frees everything as usual; if the collector was on, it is
+    switched back on afterwards.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+@_gc_paused()
 def build(
     store: Store,
     *,
@@ -84,6 +110,8 @@ def build(
     owner: str | None = None,
 ) -> Portfolio:
     now = now or utcnow()
+    if risk_tier is not None and risk_tier not in {t.value for t in RiskTier}:
+        raise UnknownChoiceError.of("risk tier", risk_tier, [t.value for t in RiskTier])
     with store.read() as conn:
         pv = policies.active_in(conn)
         cases = repo.list_use_cases(conn, department=department, owner=owner, risk_tier=risk_tier)
