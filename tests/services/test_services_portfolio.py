@@ -120,8 +120,20 @@ def test_idea_past_its_time_box(team) -> None:
     now = utc_now()
     registry.add(team, charter("old-idea"), actor="ben", stage_since=now - timedelta(days=100))
     s = _stalled(portfolio.build(team, now=now))["old-idea"]
-    assert s.gate is Stage.PILOT and s.why == "past its time box"
+    assert s.gate is Stage.PILOT and s.why == "gate failing, past its time box"
     assert {b.id for b in s.blockers} == {"time-box", "business-approval"}
+    # the approval has been missing since day 0: stalled since the 30-day grace ran out
+    assert s.days_stalled == 100 - 30
+
+
+def test_only_the_time_box_counts_from_the_end_of_the_box(team) -> None:
+    now = utc_now()
+    registry.add(team, charter("boxed"), actor="ben", stage_since=now - timedelta(days=100))
+    gates.approve(team, "boxed", gate="pilot", domain="business", actor="omar")
+    s = _stalled(portfolio.build(team, now=now))["boxed"]
+    assert s.why == "past its time box"
+    assert [b.id for b in s.blockers] == ["time-box"]
+    assert s.days_stalled == 100 - 90  # the default policy boxes ideas at 90 days
 
 
 def test_recent_failures_are_not_stalled_and_passing_ones_are_ready(team) -> None:
@@ -175,7 +187,8 @@ def test_time_boxes_and_grace_come_from_the_policy(team) -> None:
     p = portfolio.build(team, now=now)
     assert (p.policy_name, p.policy_version, p.stall_after_days) == ("tight", 2, 5)
     s = _stalled(p)["tight"]
-    assert s.why == "past its time box"
+    assert s.why == "gate failing, past its time box"
+    assert s.days_stalled == 12 - 5
     assert {b.id for b in s.blockers} == {"owners", "time-box"}
 
 
@@ -220,6 +233,7 @@ def test_to_dict_shape(team) -> None:
         "stages",
         "stalled",
         "ready_to_promote",
+        "top_blockers",
     }
     assert d["policy"] == {"name": "default", "version": 1}
     assert d["total"] == 2 and d["stages"]["pilot"] == 2

@@ -15,7 +15,7 @@ def register(app: typer.Typer) -> None:
     app.command("portfolio")(portfolio)
 
 
-def render(p: "Portfolio") -> None:
+def render(p: "Portfolio", *, limit: int = 0) -> None:
     funnel = "  →  ".join(f"{stage(s)} {n}" for s, n in p.stages.items() if s != "retired")
     console.print(
         f"[bold]Portfolio[/]: {p.total} use cases   {funnel}   "
@@ -31,7 +31,11 @@ def render(p: "Portfolio") -> None:
         console.print("[green]no stalled use cases[/]")
         return
     console.print(f"\n[bold red]{len(p.stalled)} stalled[/] (longest first)")
-    for s in p.stalled:
+    if len(p.top_blockers) > 1:
+        common = ", ".join(f"{esc(c)} ({n})" for c, n in p.top_blockers[:5])
+        console.print(f"[dim]most frequent blockers:[/] {common}")
+    shown = p.stalled[:limit] if limit > 0 else p.stalled
+    for s in shown:
         depts = esc(", ".join(s.departments))
         gate = s.gate.value if s.gate else "-"
         console.print(
@@ -40,6 +44,9 @@ def render(p: "Portfolio") -> None:
         )
         for b in s.blockers:
             console.print(f"   [red]✗[/] {b.id}: {esc(b.reason)}")
+    hidden = len(p.stalled) - len(shown)
+    if hidden > 0:
+        console.print(f"[dim]… and {hidden} more; --limit 0 shows all, --json gives everything[/]")
 
 
 def portfolio(
@@ -47,7 +54,10 @@ def portfolio(
     department: Annotated[str | None, typer.Option(help="Only this department")] = None,
     risk_tier: Annotated[str | None, typer.Option(help="Only this risk tier")] = None,
     owner: Annotated[str | None, typer.Option(help="Only use cases this user owns")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+    limit: Annotated[
+        int, typer.Option(help="Show at most this many stalled use cases (0: all)")
+    ] = 25,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (always complete)")] = False,
 ) -> None:
     """Use cases per stage, and every stalled one with its blockers and days stalled."""
     from scalegate.services import portfolio as svc
@@ -56,4 +66,4 @@ def portfolio(
     if as_json:
         print_json(p.to_dict())
     else:
-        render(p)
+        render(p, limit=limit)

@@ -1,12 +1,15 @@
-"""Results of evaluating a gate: one verdict and reason per criterion."""
+"""Results of evaluating a gate: one verdict and reason per criterion.
+
+Plain frozen dataclasses rather than Pydantic models: the portfolio builds tens of thousands
+of them per call and they are never parsed from user input.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
-
-from pydantic import BaseModel, ConfigDict
 
 from scalegate.domain.stage import Stage
 
@@ -23,10 +26,9 @@ class Verdict(StrEnum):
         return self is not Verdict.FAIL
 
 
-class CriterionResult(BaseModel):
+@dataclass(frozen=True, slots=True)
+class CriterionResult:
     """The verdict of one criterion, with a human reason and the evidence used."""
-
-    model_config = ConfigDict(frozen=True)
 
     id: str
     kind: str
@@ -37,11 +39,21 @@ class CriterionResult(BaseModel):
     #: when the verdict is ``waived``: the reason it would otherwise have failed
     waived_failure: str | None = None
 
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "verdict": self.verdict.value,
+            "reason": self.reason,
+            "description": self.description,
+            "evidence": list(self.evidence),
+            "waived_failure": self.waived_failure,
+        }
 
-class GateDecision(BaseModel):
+
+@dataclass(frozen=True, slots=True)
+class GateDecision:
     """Everything a gate evaluation found. Immutable; rendering lives elsewhere."""
-
-    model_config = ConfigDict(frozen=True)
 
     use_case: str
     gate: Stage
@@ -53,13 +65,20 @@ class GateDecision(BaseModel):
 
     @property
     def passed(self) -> bool:
-        return all(r.verdict.clears for r in self.results)
+        return all(r.verdict is not Verdict.FAIL for r in self.results)
 
     @property
     def blockers(self) -> tuple[CriterionResult, ...]:
         return tuple(r for r in self.results if r.verdict is Verdict.FAIL)
 
     def to_dict(self) -> dict[str, Any]:
-        data = self.model_dump(mode="json")
-        data["passed"] = self.passed
-        return data
+        return {
+            "use_case": self.use_case,
+            "gate": self.gate.value,
+            "stage": self.stage.value,
+            "policy_name": self.policy_name,
+            "policy_version": self.policy_version,
+            "evaluated_at": self.evaluated_at.isoformat(),
+            "results": [r.to_dict() for r in self.results],
+            "passed": self.passed,
+        }

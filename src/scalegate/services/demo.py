@@ -143,6 +143,7 @@ CASES: list[DemoCase] = [
         },
         Stage.PILOT,
         205,
+        approvals=(("production", "business", "omar"),),
     ),
     DemoCase(
         {

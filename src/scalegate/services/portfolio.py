@@ -67,6 +67,8 @@ class Portfolio:
     total: int
     stalled: list[StalledUseCase] = field(default_factory=list)
     ready: list[str] = field(default_factory=list)
+    #: (criterion id, number of stalled use cases it blocks), most frequent first
+    top_blockers: list[tuple[str, int]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -77,6 +79,7 @@ class Portfolio:
             "stages": self.stages,
             "stalled": [s.to_dict() for s in self.stalled],
             "ready_to_promote": self.ready,
+            "top_blockers": [{"criterion": c, "stalled": n} for c, n in self.top_blockers],
         }
 
 
@@ -124,6 +127,7 @@ def build(
     stages = {s.value: 0 for s in (*PATH, Stage.RETIRED)}
     stalled: list[StalledUseCase] = []
     ready: list[str] = []
+    top_blockers: dict[str, int] = {}
     for uc in cases:
         stages[uc.stage.value] += 1
         gate = next_stage(uc.stage)
@@ -145,15 +149,22 @@ def build(
         if decision.passed:
             ready.append(uc.slug)
             continue
+        # A gate blocked by anything but the time box has failed since the use case entered
+        # its stage, so it stalls once the grace period is over; the time box itself only
+        # starts failing when the box runs out.
+        blockers = decision.blockers
         box = policy.time_box(uc.stage)
-        over_box = box is not None and days > box
-        over_grace = days > policy.stall_after_days
-        if not (over_box or over_grace):
+        over_box = days - box if box is not None and days > box else 0
+        gate_blocked = any(b.kind != "time_box" for b in blockers)
+        over_grace = days - policy.stall_after_days if gate_blocked else 0
+        if over_box <= 0 and over_grace <= 0:
             continue
-        stalled_for = max(
-            days - box if over_box and box is not None else 0,
-            days - policy.stall_after_days if over_grace else 0,
-        )
+        if over_box > 0 and over_grace > 0:
+            why = "gate failing, past its time box"
+        else:
+            why = "past its time box" if over_box > 0 else "gate failing"
+        for b in blockers:
+            top_blockers[b.id] = top_blockers.get(b.id, 0) + 1
         stalled.append(
             StalledUseCase(
                 slug=uc.slug,
@@ -161,12 +172,12 @@ def build(
                 stage=uc.stage,
                 gate=gate,
                 days_in_stage=days,
-                days_stalled=stalled_for,
+                days_stalled=max(over_box, over_grace),
                 departments=uc.departments,
                 risk_tier=uc.risk_tier.value,
                 business_owner=uc.business_owner,
-                blockers=decision.blockers,
-                why="past its time box" if over_box else "gate failing",
+                blockers=blockers,
+                why=why,
             )
         )
     stalled.sort(key=lambda s: (-s.days_stalled, s.slug))
@@ -179,4 +190,5 @@ def build(
         total=len(cases),
         stalled=stalled,
         ready=ready,
+        top_blockers=sorted(top_blockers.items(), key=lambda kv: (-kv[1], kv[0])),
     )
