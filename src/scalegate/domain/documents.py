@@ -148,3 +148,10 @@ def load(model: type[T], text: str, source: str) -> T:
     """Parse YAML ``text`` and validate it into ``model``."""
     data, lines = parse_yaml(text, source)
     return validate(model, data, source=source, lines=lines)
+
+
+def field_error(exc: pydantic.ValidationError, *, what: str = "field") -> DocumentError:
+    """A one-line error for fields given on the command line or over an API (no file)."""
+    err = exc.errors()[0]
+    field = dotted(tuple(err["loc"]))
+    return DocumentError(f"{what} '{field}': {describe_error(err)}", field=field)

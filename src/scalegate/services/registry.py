@@ -48,11 +48,7 @@ def charter_from_fields(**fields: Any) -> Charter:
     try:
         return Charter.model_validate({k: v for k, v in fields.items() if v is not None})
     except pydantic.ValidationError as exc:
-        err = exc.errors()[0]
-        field = documents.dotted(tuple(err["loc"]))
-        raise ValidationError(
-            f"field '{field}': {documents.describe_error(err)}", field=field
-        ) from None
+        raise documents.field_error(exc) from None
 
 
 def _get(conn: Connection, slug: str) -> UseCase:
@@ -289,11 +285,7 @@ def record_evidence(
     try:
         data = _EvidenceInput(kind=kind, status=status, summary=summary, payload=payload or {})
     except pydantic.ValidationError as exc:
-        err = exc.errors()[0]
-        field = documents.dotted(tuple(err["loc"]))
-        raise ValidationError(
-            f"evidence field '{field}': {documents.describe_error(err)}", field=field
-        ) from None
+        raise documents.field_error(exc, what="evidence field") from None
     now = utcnow()
     when = aware(at) if at else now
     if when > now:

@@ -8,6 +8,7 @@ from typing import Any
 import pydantic
 from sqlalchemy import Connection
 
+from scalegate.domain import documents
 from scalegate.domain.user import Role, User
 from scalegate.errors import ConflictError, NotFoundError, UnknownChoiceError, ValidationError
 from scalegate.services.access import require
@@ -28,12 +29,7 @@ def _build(**fields: Any) -> User:
     try:
         return User.model_validate(fields)
     except pydantic.ValidationError as exc:
-        err = exc.errors()[0]
-        field = ".".join(str(p) for p in err["loc"])
-        msg = str(err["msg"]).removeprefix("Value error, ")
-        raise ValidationError(
-            f"user field '{field}': {msg} (got {err.get('input')!r})", field=field
-        ) from None
+        raise documents.field_error(exc, what="user field") from None
 
 
 def _audit_user(user: User) -> dict[str, Any]:

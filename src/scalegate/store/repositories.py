@@ -7,9 +7,20 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import JSON, Connection, Result, Text, func, insert, select, type_coerce, update
+from sqlalchemy import (
+    JSON,
+    Connection,
+    Result,
+    Table,
+    Text,
+    func,
+    insert,
+    select,
+    type_coerce,
+    update,
+)
 
 from scalegate.audit import canonical_json
 from scalegate.domain.evidence import (
@@ -287,73 +298,69 @@ def insert_policy(conn: Connection, *, name: str, document: str, at: datetime, b
     return version
 
 
-# ---------------------------------------------------------------------------- approvals
+# ---------------------------------------------------------------------------- approvals, waivers
+
+# Approvals and waivers belong to the stage in which they were given: a promotion makes them
+# history, and the next gate needs fresh ones.
+_StageRecord = TypeVar("_StageRecord", Approval, Waiver)
 
 
-def _approval(data: dict[str, Any]) -> Approval:
-    return Approval.model_validate(data)
+def _insert_stage_record(
+    conn: Connection, table: Table, model: type[_StageRecord], values: dict[str, Any]
+) -> _StageRecord:
+    result = conn.execute(insert(table).values(**values))
+    return model.model_validate({**values, "id": result.inserted_primary_key[0]})  # type: ignore[index]
+
+
+def _stage_records(
+    conn: Connection, table: Table, model: type[_StageRecord], use_case_id: int, stage: Stage
+) -> list[_StageRecord]:
+    rows = conn.execute(
+        select(table)
+        .where(table.c.use_case_id == use_case_id, table.c.stage == stage.value)
+        .order_by(table.c.id)
+    )
+    return [model.model_validate(d) for d in _records(rows)]
+
+
+def _current_stage_records(
+    conn: Connection, table: Table, model: type[_StageRecord]
+) -> dict[int, list[_StageRecord]]:
+    """Records given in each use case's current stage, for every use case at once."""
+    query = (
+        select(table)
+        .join(t.use_cases, t.use_cases.c.id == table.c.use_case_id)
+        .where(table.c.stage == t.use_cases.c.stage)
+        .order_by(table.c.id)
+    )
+    out: dict[int, list[_StageRecord]] = {}
+    for d in _records(conn.execute(query)):
+        out.setdefault(d["use_case_id"], []).append(model.model_validate(d))
+    return out
 
 
 def insert_approval(conn: Connection, **values: Any) -> Approval:
-    result = conn.execute(insert(t.approvals).values(**values))
-    return Approval.model_validate({**values, "id": result.inserted_primary_key[0]})  # type: ignore[index]
+    return _insert_stage_record(conn, t.approvals, Approval, values)
 
 
 def approvals_for(conn: Connection, use_case_id: int, stage: Stage) -> list[Approval]:
-    rows = conn.execute(
-        select(t.approvals)
-        .where(t.approvals.c.use_case_id == use_case_id, t.approvals.c.stage == stage.value)
-        .order_by(t.approvals.c.id)
-    )
-    return [_approval(d) for d in _records(rows)]
+    return _stage_records(conn, t.approvals, Approval, use_case_id, stage)
 
 
 def all_current_approvals(conn: Connection) -> dict[int, list[Approval]]:
-    """Approvals recorded in each use case's current stage, for every use case at once."""
-    query = (
-        select(t.approvals)
-        .join(t.use_cases, t.use_cases.c.id == t.approvals.c.use_case_id)
-        .where(t.approvals.c.stage == t.use_cases.c.stage)
-        .order_by(t.approvals.c.id)
-    )
-    out: dict[int, list[Approval]] = {}
-    for d in _records(conn.execute(query)):
-        out.setdefault(d["use_case_id"], []).append(_approval(d))
-    return out
-
-
-# ---------------------------------------------------------------------------- waivers
-
-
-def _waiver(data: dict[str, Any]) -> Waiver:
-    return Waiver.model_validate(data)
+    return _current_stage_records(conn, t.approvals, Approval)
 
 
 def insert_waiver(conn: Connection, **values: Any) -> Waiver:
-    result = conn.execute(insert(t.waivers).values(**values))
-    return Waiver.model_validate({**values, "id": result.inserted_primary_key[0]})  # type: ignore[index]
+    return _insert_stage_record(conn, t.waivers, Waiver, values)
 
 
 def waivers_for(conn: Connection, use_case_id: int, stage: Stage) -> list[Waiver]:
-    rows = conn.execute(
-        select(t.waivers)
-        .where(t.waivers.c.use_case_id == use_case_id, t.waivers.c.stage == stage.value)
-        .order_by(t.waivers.c.id)
-    )
-    return [_waiver(d) for d in _records(rows)]
+    return _stage_records(conn, t.waivers, Waiver, use_case_id, stage)
 
 
 def all_current_waivers(conn: Connection) -> dict[int, list[Waiver]]:
-    query = (
-        select(t.waivers)
-        .join(t.use_cases, t.use_cases.c.id == t.waivers.c.use_case_id)
-        .where(t.waivers.c.stage == t.use_cases.c.stage)
-        .order_by(t.waivers.c.id)
-    )
-    out: dict[int, list[Waiver]] = {}
-    for d in _records(conn.execute(query)):
-        out.setdefault(d["use_case_id"], []).append(_waiver(d))
-    return out
+    return _current_stage_records(conn, t.waivers, Waiver)
 
 
 # ---------------------------------------------------------------------------- requests
