@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, field_validator
 
 USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$"
 DOMAIN_PATTERN = r"^[a-z][a-z0-9_-]{0,39}$"
 _DOMAIN_RE = re.compile(DOMAIN_PATTERN)
+_USERNAME_RE = re.compile(USERNAME_PATTERN)
 
 #: Approval domains known out of the box. A policy may name others; users then carry them.
 DEFAULT_DOMAINS: tuple[str, ...] = ("business", "risk", "data", "security", "executive")
@@ -41,13 +41,23 @@ class User(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
-    username: Annotated[str, Field(pattern=USERNAME_PATTERN)]
+    username: str
     display_name: str = ""
     email: str = ""
     role: Role = Role.VIEWER
     domains: tuple[str, ...] = ()
     active: bool = True
     created_at: datetime | None = None
+
+    @field_validator("username")
+    @classmethod
+    def _username(cls, v: str) -> str:
+        if not _USERNAME_RE.match(v):
+            raise ValueError(
+                "a username is 1-100 letters, digits and . _ @ -, starting with a letter or "
+                "digit, e.g. 'rita' or 'rita.moreau@example.com'"
+            )
+        return v
 
     @field_validator("domains", mode="before")
     @classmethod
