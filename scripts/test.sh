@@ -130,7 +130,8 @@ else
 fi
 
 # pytest exit code 5 ("no tests collected") is non-zero and therefore a failure here too.
-run_step "pytest" .venv/bin/python -m pytest "$@"
+# Two workers by default (CI has 2 cores); later arguments win, so `-n 0` runs serially.
+run_step "pytest" .venv/bin/python -m pytest -n "${SCALEGATE_TEST_WORKERS:-2}" "$@"
 
 if [[ $FIRST_RC -ne 0 ]]; then
     say "failed steps: ${FAILED_STEPS[*]}"
