@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -204,11 +205,18 @@ def test_postgres_write_holds_the_advisory_lock(db_url: str) -> None:
                     sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": WRITE_LOCK_KEY}
                 )
                 assert got.scalar() is False
+            # released at commit; the lock is database-wide, so a test running in parallel
+            # (another schema, same database) may hold it for a moment: poll briefly
             with probe.connect() as conn:
-                got = conn.execute(
-                    sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": WRITE_LOCK_KEY}
-                )
-                assert got.scalar() is True  # released at commit
+                deadline = time.monotonic() + 30
+                while True:
+                    got = conn.execute(
+                        sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": WRITE_LOCK_KEY}
+                    ).scalar()
+                    if got or time.monotonic() > deadline:
+                        break
+                    time.sleep(0.05)
+                assert got is True
                 conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": WRITE_LOCK_KEY})
         finally:
             probe.dispose()
