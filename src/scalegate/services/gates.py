@@ -22,7 +22,7 @@ from scalegate.gates import GateContext, evaluate_gate
 from scalegate.services import policies
 from scalegate.services.access import require
 from scalegate.services.clock import aware, utcnow
-from scalegate.services.registry import _get
+from scalegate.services.registry import use_case_in
 from scalegate.store import Store
 from scalegate.store import repositories as repo
 from scalegate.store.audit_log import append_event
@@ -64,7 +64,7 @@ def evaluate(
     """Evaluate a gate (default: the next one) for a use case. Reads only."""
     now = now or utcnow()
     with store.read() as conn:
-        uc = _get(conn, slug)
+        uc = use_case_in(conn, slug)
         return evaluate_gate(context_for(conn, uc, now), _gate_for(uc, gate))
 
 
@@ -97,7 +97,7 @@ def promote(
     target = parse_gate(str(to)) if not isinstance(to, Stage) else to
     with store.write() as conn:
         user = require(conn, actor, Role.CONTRIBUTOR, doing="promoting a use case")
-        uc = _get(conn, slug)
+        uc = use_case_in(conn, slug)
         check_promotion(uc.stage, target)
         ctx = context_for(conn, uc, now)
         decision = evaluate_gate(ctx, target)
@@ -154,7 +154,7 @@ def promote(
                 "note": note,
             },
         )
-        promoted = _get(conn, slug)
+        promoted = use_case_in(conn, slug)
     return PromotionOutcome(True, decision, promoted)
 
 
@@ -226,7 +226,7 @@ def approve(
                 actor=user.username,
                 domain=domain,
             )
-        uc = _get(conn, slug)
+        uc = use_case_in(conn, slug)
         _next_gate_only(uc, target)
         request = repo.open_request(conn, uc.id)
         _separation_of_duties(uc, request, user.username, target, "approve")
@@ -290,7 +290,7 @@ def waive(
         raise ValidationError(f"a waiver may run at most {MAX_WAIVER_DAYS} days", field="expires")
     with store.write() as conn:
         user = require(conn, actor, Role.APPROVER, doing="granting a waiver")
-        uc = _get(conn, slug)
+        uc = use_case_in(conn, slug)
         _next_gate_only(uc, target)
         policy = policies.active_in(conn).policy
         ids = [c.id for c in policy.criteria(target)]

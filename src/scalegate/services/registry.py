@@ -13,12 +13,11 @@ from sqlalchemy.exc import IntegrityError
 from scalegate.domain import documents
 from scalegate.domain.evidence import Evidence, EvidenceStatus
 from scalegate.domain.stage import Stage
-from scalegate.domain.use_case import Charter, UseCase
+from scalegate.domain.use_case import Charter, RiskTier, UseCase
 from scalegate.domain.user import Role
 from scalegate.errors import (
     ConflictError,
     NotFoundError,
-    PermissionDeniedError,
     UnknownChoiceError,
     ValidationError,
 )
@@ -51,7 +50,8 @@ def charter_from_fields(**fields: Any) -> Charter:
         raise documents.field_error(exc) from None
 
 
-def _get(conn: Connection, slug: str) -> UseCase:
+def use_case_in(conn: Connection, slug: str) -> UseCase:
+    """The use case ``slug`` inside an open transaction, or NotFoundError."""
     uc = repo.get_use_case(conn, slug)
     if uc is None:
         raise NotFoundError.named(
@@ -62,7 +62,7 @@ def _get(conn: Connection, slug: str) -> UseCase:
 
 def get(store: Store, slug: str) -> UseCase:
     with store.read() as conn:
-        return _get(conn, slug)
+        return use_case_in(conn, slug)
 
 
 def list_all(
@@ -74,11 +74,8 @@ def list_all(
     risk_tier: str | None = None,
 ) -> list[UseCase]:
     st = Stage.parse(stage) if stage else None
-    if risk_tier is not None:
-        from scalegate.domain.use_case import RiskTier
-
-        if risk_tier not in {t.value for t in RiskTier}:
-            raise UnknownChoiceError.of("risk tier", risk_tier, [t.value for t in RiskTier])
+    if risk_tier is not None and risk_tier not in {t.value for t in RiskTier}:
+        raise UnknownChoiceError.of("risk tier", risk_tier, [t.value for t in RiskTier])
     with store.read() as conn:
         return repo.list_use_cases(
             conn, stage=st, department=department, owner=owner, risk_tier=risk_tier
@@ -88,7 +85,7 @@ def list_all(
 def detail(store: Store, slug: str) -> dict[str, Any]:
     """Everything about a use case for ``usecase show``."""
     with store.read() as conn:
-        uc = _get(conn, slug)
+        uc = use_case_in(conn, slug)
         return {
             "use_case": uc,
             "history": repo.stage_history(conn, uc.id),
@@ -189,7 +186,7 @@ def edit(
     now = now or utcnow()
     with store.write() as conn:
         user = require(conn, actor, Role.CONTRIBUTOR, doing="editing a use case")
-        uc = _get(conn, slug)
+        uc = use_case_in(conn, slug)
         if uc.stage is Stage.RETIRED:
             raise ConflictError(f"use case '{slug}' is retired; its charter is kept as it was")
         merged = uc.charter().model_dump(mode="json")
@@ -211,7 +208,7 @@ def edit(
             before={k: old[k] for k in sorted(changed)},
             after={k: new[k] for k in sorted(changed)},
         )
-        updated = _get(conn, slug)
+        updated = use_case_in(conn, slug)
     return updated
 
 
@@ -229,7 +226,7 @@ def retire(
     now = now or utcnow()
     with store.write() as conn:
         user = require(conn, actor, Role.CONTRIBUTOR, doing="retiring a use case")
-        uc = _get(conn, slug)
+        uc = use_case_in(conn, slug)
         if uc.stage is Stage.RETIRED:
             raise ConflictError(f"use case '{slug}' is already retired")
         repo.update_use_case(
@@ -259,7 +256,7 @@ def retire(
             before={"stage": uc.stage.value},
             after={"stage": Stage.RETIRED.value, "lessons_learned": lessons},
         )
-        return _get(conn, slug)
+        return use_case_in(conn, slug)
 
 
 class _EvidenceInput(pydantic.BaseModel):
@@ -292,7 +289,7 @@ def record_evidence(
         raise ValidationError("evidence cannot be dated in the future", field="at")
     with store.write() as conn:
         user = require(conn, actor, Role.CONTRIBUTOR, doing="recording evidence")
-        uc = _get(conn, slug)
+        uc = use_case_in(conn, slug)
         if uc.stage is Stage.RETIRED:
             raise ConflictError(f"use case '{slug}' is retired")
         ev = repo.insert_evidence(
@@ -323,7 +320,7 @@ def record_evidence(
 
 def list_evidence(store: Store, slug: str, *, kind: str | None = None) -> list[Evidence]:
     with store.read() as conn:
-        uc = _get(conn, slug)
+        uc = use_case_in(conn, slug)
         return repo.list_evidence(conn, uc.id, kind=kind)
 
 
@@ -336,17 +333,3 @@ def get_evidence(store: Store, ref: str) -> Evidence:
     if ev is None:
         raise NotFoundError.named("evidence", ref)
     return ev
-
-
-__all__ = [
-    "PermissionDeniedError",
-    "UseCaseDocument",
-    "add",
-    "detail",
-    "edit",
-    "get",
-    "list_all",
-    "parse_document",
-    "record_evidence",
-    "retire",
-]
