@@ -121,7 +121,7 @@ def to_lazy(data: Any) -> tuple[nw.LazyFrame[Any], Source]:
             # eager frames without a lazy engine of their own: let Polars do the aggregations
             import polars as pl
 
-            return nw.from_native(pl.from_arrow(frame.to_arrow()).lazy()), Source(
+            return nw.from_native(pl.DataFrame(frame.to_arrow()).lazy()), Source(
                 f"{backend} frame", backend
             )
         return frame.lazy(), Source(f"{backend} frame", backend)
