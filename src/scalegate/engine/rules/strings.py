@@ -1,0 +1,84 @@
+"""String rules: ``regex {pattern}`` and ``length {min, max}``.
+
+``regex`` searches: a value passes when the pattern matches anywhere in it, so anchor it
+(``^...$``) to match whole values. Patterns run in the engine's regex dialect (Rust's
+``regex`` for Polars): no look-around or back-references.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+import narwhals as nw
+from pydantic import Field, field_validator, model_validator
+
+from scalegate.engine.rules.registry import (
+    COLUMN,
+    Params,
+    RowCheck,
+    RuleContext,
+    RuleError,
+    register,
+)
+from scalegate.engine.rules.types import is_textual
+
+
+class RegexParams(Params):
+    pattern: Annotated[str, Field(min_length=1)]
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, v: str) -> str:
+        try:
+            re.compile(v)
+        except re.error as exc:
+            raise ValueError(f"pattern {v!r} is not a valid regular expression: {exc}") from None
+        return v
+
+
+class LengthParams(Params):
+    min: Annotated[int, Field(ge=0)] | None = None
+    max: Annotated[int, Field(ge=0)] | None = None
+
+    @model_validator(mode="after")
+    def _some_bound(self) -> LengthParams:
+        if self.min is None and self.max is None:
+            raise ValueError("length needs min, max or both")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min {self.min} is above max {self.max}")
+        return self
+
+
+def _text(ctx: RuleContext, rule: str) -> None:
+    dtype = ctx.dtype()
+    if not is_textual(dtype):
+        raise RuleError(f"{rule} needs a string column; '{ctx.column}' is {dtype}")
+
+
+@register("regex", RegexParams, scopes=COLUMN, summary="values match a regular expression")
+def regex(params: RegexParams, ctx: RuleContext) -> RowCheck:
+    _text(ctx, "regex")
+    c = ctx.col()
+    if ctx.dtype() != nw.String:
+        c = c.cast(nw.String)
+    fails = ~c.str.contains(params.pattern)
+    return RowCheck(fails, f"not matching /{params.pattern}/", (ctx.column or "",))
+
+
+@register("length", LengthParams, scopes=COLUMN, summary="string length lies in [min, max]")
+def length(params: LengthParams, ctx: RuleContext) -> RowCheck:
+    _text(ctx, "length")
+    c = ctx.col()
+    if ctx.dtype() != nw.String:
+        c = c.cast(nw.String)
+    n = c.str.len_chars()
+    fails = None
+    if params.min is not None:
+        fails = n < params.min
+    if params.max is not None:
+        fails = (n > params.max) if fails is None else fails | (n > params.max)
+    assert fails is not None
+    lo = "0" if params.min is None else str(params.min)
+    hi = "inf" if params.max is None else str(params.max)
+    return RowCheck(fails, f"of length outside [{lo}, {hi}]", (ctx.column or "",))
