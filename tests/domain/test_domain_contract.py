@@ -92,7 +92,7 @@ def test_unknown_column_type_names_the_field() -> None:
 
 def test_duplicate_result_ids_are_refused() -> None:
     text = GOOD.replace("        id: age-present\n", "        id: id.unique\n")
-    with pytest.raises(DocumentError, match="rule id 'id.unique' is used twice"):
+    with pytest.raises(DocumentError, match=r"rule id 'id\.unique' is used twice"):
         load(text)
 
 
