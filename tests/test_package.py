@@ -94,6 +94,16 @@ def test_readme_policy_example_is_valid() -> None:
     assert {g.value for g in policy.gates} == {"pilot", "production", "scaled"}
 
 
+def test_readme_contract_example_is_valid_and_lists_every_rule() -> None:
+    from scalegate.engine.check import load_contract
+    from scalegate.engine.rules import RULES
+
+    contract = load_contract(_readme_block("contract"), "README.md")
+    assert contract.contract == "loan-applications"
+    for rule in RULES:
+        assert f"| `{rule}` |" in README, f"rule {rule} missing from README table"
+
+
 def test_readme_lists_every_criterion_kind() -> None:
     from scalegate.gates import CRITERIA
 
@@ -118,6 +128,7 @@ def test_readme_lists_every_criterion_kind() -> None:
         "inbox",
         "portfolio",
         "audit",
+        "check",
     ],
 )
 def test_every_command_is_in_the_readme(command: str) -> None:

@@ -1,0 +1,63 @@
+"""Checking a data batch against a contract, and keeping the run as evidence."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import TYPE_CHECKING, Any
+
+from scalegate.audit import canonical_json
+from scalegate.domain.evidence import Evidence
+from scalegate.services import registry
+from scalegate.store import Store
+
+if TYPE_CHECKING:
+    from scalegate.domain.contract import Contract
+    from scalegate.engine.results import CheckResult
+
+#: evidence kind of stored check runs (a gate asks for it with kind `evidence`)
+EVIDENCE_KIND = "data_check"
+
+
+def load_contract(text: str, source: str) -> Contract:
+    """Parse and validate a contract document (errors name file, line and field)."""
+    from scalegate.engine.check import load_contract as _load
+
+    return _load(text, source)
+
+
+def run(data: Any, contract: Contract) -> CheckResult:
+    """Check ``data`` (a path or any dataframe) against ``contract``. Reads only."""
+    from scalegate.engine.check import check
+
+    return check(data, contract)
+
+
+def fingerprint(result: CheckResult) -> dict[str, Any]:
+    """What identifies the checked dataset: its schema, row count and source."""
+    schema_hash = hashlib.sha256(canonical_json(result.schema).encode()).hexdigest()
+    return {
+        "source": result.source,
+        "backend": result.backend,
+        "rows": result.rows,
+        "columns": result.columns,
+        "schema_sha256": schema_hash,
+    }
+
+
+def record(store: Store, slug: str, result: CheckResult, *, actor: str | None) -> Evidence:
+    """Store a check run as immutable ``data_check`` evidence of a use case (audited)."""
+    status = "fail" if result.failed else ("warn" if result.warnings else "pass")
+    summary = (
+        f"{result.contract} v{result.version}: {len(result.failed)} failed, "
+        f"{len(result.warnings)} warnings, {result.rows:,} rows"
+    )
+    payload = {"dataset": fingerprint(result), **result.to_dict()}
+    return registry.record_evidence(
+        store,
+        slug,
+        kind=EVIDENCE_KIND,
+        status=status,
+        summary=summary,
+        payload=payload,
+        actor=actor,
+    )
