@@ -30,7 +30,13 @@ def render(result: "CheckResult") -> None:
         f"contract [bold]{esc(result.contract)}[/] v{esc(result.version)} on "
         f"{esc(result.source)} ({result.rows:,} rows, {result.columns} columns): {verdict}"
     )
-    table = Table("rule", "severity", "status", "failing", "reason", "examples", box=None)
+    table = Table(box=None)
+    table.add_column("rule", no_wrap=True)
+    table.add_column("severity")
+    table.add_column("status", no_wrap=True)
+    table.add_column("failing", justify="right")
+    table.add_column("reason", ratio=3)
+    table.add_column("examples", ratio=1)
     for r in result.results:
         failing = f"{r.failing:,}" if r.failing else ""
         examples = ", ".join(esc(repr(v)) for v in r.examples)
