@@ -71,18 +71,7 @@ def check(
     st = state(ctx)
     spec = data_checks.load_contract(read_text(contract), str(contract))
     if use_case is not None:
-        # fail fast on an unknown use case or a missing --as before reading any data
-        from scalegate.services import registry
-
-        registry.get(st.store, use_case)
-        if not st.actor:
-            from scalegate.errors import ValidationError
-
-            raise ValidationError(
-                "storing a check run needs to know who is acting: pass --as USER or set "
-                "SCALEGATE_USER",
-                field="actor",
-            )
+        data_checks.can_record(st.store, use_case, actor=st.actor)
     result = data_checks.run(data, spec)
     evidence = None
     if use_case is not None:

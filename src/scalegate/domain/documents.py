@@ -102,6 +102,41 @@ def dotted(loc: Path) -> str:
     return out
 
 
+def error_path(err: Any) -> Path:
+    """The field path of a Pydantic error, without its tagged-union markers."""
+    return tuple(p for p in err["loc"] if not (isinstance(p, str) and "[" in p))
+
+
+def validate_params(
+    model: type[T],
+    params: dict[str, Any],
+    *,
+    source: str,
+    lines: dict[Path, tuple[int, int]],
+    at: Path,
+    label: str,
+    name: str,
+    quote_value_errors: bool = True,
+) -> T:
+    """Validate the parameters of a registered kind (a gate criterion, a contract rule).
+
+    Errors name the line and field; an unknown parameter lists the ones ``name`` takes.
+    """
+    try:
+        return model.model_validate(params)
+    except pydantic.ValidationError as exc:
+        err = exc.errors()[0]
+        full = (*at, *error_path(err))
+        msg = describe_error(err)
+        if err["type"] == "value_error" and not quote_value_errors:
+            msg = str(err["msg"]).removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg += f"; parameters of {name} are {', '.join(model.model_fields) or 'none'}"
+        raise DocumentError.at(
+            source, f"{label}: {msg}", line=line_of(lines, full), field=dotted(full)
+        ) from None
+
+
 def validate(
     model: type[T],
     data: Any,
@@ -120,8 +155,7 @@ def validate(
         return model.model_validate(data)
     except pydantic.ValidationError as exc:
         err = exc.errors()[0]
-        loc: Path = tuple(p for p in err["loc"] if not (isinstance(p, str) and "[" in p))
-        full = (*prefix, *loc)
+        full = (*prefix, *error_path(err))
         line = line_of(lines or {}, full)
         msg = describe_error(err)
         more = len(exc.errors()) - 1

@@ -77,24 +77,16 @@ def validate_contract(contract: Contract, *, source: str, lines: Lines | None = 
                 line=documents.line_of(lines, (*where, spec.rule)),
                 field=documents.dotted(where),
             )
-        try:
-            rule.params.model_validate(spec.params)
-        except pydantic.ValidationError as exc:
-            err = exc.errors()[0]
-            sub = tuple(p for p in err["loc"] if not isinstance(p, str) or "[" not in p)
-            full = (*where, spec.rule, *sub)
-            msg = documents.describe_error(err)
-            if err["type"] == "value_error":  # our validators already quote the bad value
-                msg = str(err["msg"]).removeprefix("Value error, ")
-            if err["type"] == "extra_forbidden":
-                known = ", ".join(rule.params.model_fields) or "none"
-                msg += f"; parameters of {spec.rule} are {known}"
-            raise DocumentError.at(
-                source,
-                f"{owner}, rule '{spec.rule}': {msg}",
-                line=documents.line_of(lines, full),
-                field=documents.dotted(full),
-            ) from None
+        documents.validate_params(
+            rule.params,
+            spec.params,
+            source=source,
+            lines=lines,
+            at=(*where, spec.rule),
+            label=f"{owner}, rule '{spec.rule}'",
+            name=spec.rule,
+            quote_value_errors=False,  # rule validators already quote the bad value
+        )
     return contract
 
 

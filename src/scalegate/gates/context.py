@@ -17,7 +17,8 @@ class GateContext:
     """Inputs of one gate evaluation.
 
     ``approvals`` and ``waivers`` are those recorded while the use case was in its current
-    stage; ``latest_evidence`` maps an evidence kind to its newest record.
+    stage; ``latest_evidence`` maps an evidence kind to its newest record (without its
+    payload: criteria judge evidence by kind, status and age).
     """
 
     use_case: UseCase

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pydantic
-
 from scalegate.domain import documents
 from scalegate.domain.policy import Policy
 from scalegate.errors import DocumentError
@@ -40,22 +38,15 @@ def validate_policy(policy: Policy, *, source: str, lines: Lines | None = None) 
                         tier.value,
                     )
                 )
-                try:
-                    crit.params.model_validate(params)
-                except pydantic.ValidationError as exc:
-                    err = exc.errors()[0]
-                    sub = tuple(p for p in err["loc"] if not isinstance(p, str) or "[" not in p)
-                    full = (*loc, *sub)
-                    msg = documents.describe_error(err)
-                    if err["type"] == "extra_forbidden":
-                        known = ", ".join(crit.params.model_fields) or "none"
-                        msg += f"; parameters of {spec.kind} are {known}"
-                    raise DocumentError.at(
-                        source,
-                        f"criterion '{spec.id}' ({spec.kind}): {msg}",
-                        line=documents.line_of(lines, full),
-                        field=documents.dotted(full),
-                    ) from None
+                documents.validate_params(
+                    crit.params,
+                    params,
+                    source=source,
+                    lines=lines,
+                    at=loc,
+                    label=f"criterion '{spec.id}' ({spec.kind})",
+                    name=spec.kind,
+                )
     return policy
 
 

@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 from scalegate.audit import canonical_json
 from scalegate.domain.evidence import Evidence
+from scalegate.domain.user import Role
 from scalegate.services import registry
+from scalegate.services.access import require
 from scalegate.store import Store
 
 if TYPE_CHECKING:
@@ -42,6 +44,13 @@ def fingerprint(result: CheckResult) -> dict[str, Any]:
         "columns": result.columns,
         "schema_sha256": schema_hash,
     }
+
+
+def can_record(store: Store, slug: str, *, actor: str | None) -> None:
+    """Raise now, before any data is read, if ``actor`` could not store a run on ``slug``."""
+    with store.read() as conn:
+        require(conn, actor, Role.CONTRIBUTOR, doing="storing a check run")
+        registry.use_case_in(conn, slug)
 
 
 def record(store: Store, slug: str, result: CheckResult, *, actor: str | None) -> Evidence:

@@ -473,14 +473,20 @@ def list_evidence(
 def latest_evidence(
     conn: Connection, use_case_ids: Iterable[int] | None = None
 ) -> dict[int, dict[str, Evidence]]:
-    """Newest evidence record per (use case, kind)."""
+    """Newest evidence record per (use case, kind), for gate evaluation.
+
+    Payloads are left in the database (``payload`` is empty here): criteria judge evidence by
+    kind, status and age, and a stored check run's payload holds every rule result, which
+    the portfolio would otherwise decode for every use case on every call.
+    """
     newest = select(func.max(t.evidence.c.id).label("id")).group_by(
         t.evidence.c.use_case_id, t.evidence.c.kind
     )
     if use_case_ids is not None:
         ids: Sequence[int] = list(use_case_ids)
         newest = newest.where(t.evidence.c.use_case_id.in_(ids))
-    rows = conn.execute(select(t.evidence).where(t.evidence.c.id.in_(newest.scalar_subquery())))
+    columns = [c for c in t.evidence.c if c.name not in ("payload", "sha256")]
+    rows = conn.execute(select(*columns).where(t.evidence.c.id.in_(newest.scalar_subquery())))
     out: dict[int, dict[str, Evidence]] = {}
     for d in _records(rows):
         ev = _evidence(d)

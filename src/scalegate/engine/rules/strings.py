@@ -50,29 +50,24 @@ class LengthParams(Params):
         return self
 
 
-def _text(ctx: RuleContext, rule: str) -> None:
+def _text(ctx: RuleContext, rule: str) -> nw.Expr:
+    """The rule's column as strings; a rule error unless it holds text."""
     dtype = ctx.dtype()
     if not is_textual(dtype):
         raise RuleError(f"{rule} needs a string column; '{ctx.column}' is {dtype}")
+    c = ctx.col()
+    return c if dtype == nw.String else c.cast(nw.String)
 
 
 @register("regex", RegexParams, scopes=COLUMN, summary="values match a regular expression")
 def regex(params: RegexParams, ctx: RuleContext) -> RowCheck:
-    _text(ctx, "regex")
-    c = ctx.col()
-    if ctx.dtype() != nw.String:
-        c = c.cast(nw.String)
-    fails = ~c.str.contains(params.pattern)
+    fails = ~_text(ctx, "regex").str.contains(params.pattern)
     return RowCheck(fails, f"not matching /{params.pattern}/", (ctx.column or "",))
 
 
 @register("length", LengthParams, scopes=COLUMN, summary="string length lies in [min, max]")
 def length(params: LengthParams, ctx: RuleContext) -> RowCheck:
-    _text(ctx, "length")
-    c = ctx.col()
-    if ctx.dtype() != nw.String:
-        c = c.cast(nw.String)
-    n = c.str.len_chars()
+    n = _text(ctx, "length").str.len_chars()
     fails = None
     if params.min is not None:
         fails = n < params.min
