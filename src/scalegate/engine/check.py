@@ -304,7 +304,9 @@ def _examples(lf: nw.LazyFrame[Any], plan: RowCheck) -> tuple[Any, ...]:
     return tuple(example(r) for r in found.rows(named=True))
 
 
-def check(data: Any, contract: Contract, *, now: datetime | None = None) -> CheckResult:
+def check(
+    data: Any, contract: Contract, *, now: datetime | None = None, profile: bool = True
+) -> CheckResult:
     """Run ``contract`` against ``data`` (a path or any supported frame).
 
     Args:
@@ -312,6 +314,7 @@ def check(data: Any, contract: Contract, *, now: datetime | None = None) -> Chec
             DuckDB, PySpark or Narwhals frame.
         contract: a contract, e.g. from :func:`load_contract`.
         now: the time freshness rules measure against (default: the current UTC time).
+        profile: also compute the dataset's mergeable profile (:mod:`.profile`).
 
     Example:
         >>> import polars as pl
@@ -370,6 +373,22 @@ def check(data: Any, contract: Contract, *, now: datetime | None = None) -> Chec
                 )
 
     results = tuple(computed[s.id] if isinstance(s, _Planned) else s for s in slots)
+    dataset_profile = None
+    if profile:
+        from scalegate.engine.profile_query import compute as compute_profile
+        from scalegate.engine.sketches.distinct import DEFAULT_PRECISION
+        from scalegate.engine.sketches.frequent import DEFAULT_CAPACITY
+        from scalegate.engine.sketches.quantiles import DEFAULT_ALPHA
+
+        try:
+            dataset_profile = compute_profile(
+                lf, alpha=DEFAULT_ALPHA, top_capacity=DEFAULT_CAPACITY, precision=DEFAULT_PRECISION
+            )
+        except Exception as exc:
+            raise DataError(
+                f"{src.description}: cannot profile the data: {_first_line(exc)}",
+                source=src.description,
+            ) from None
     return CheckResult(
         contract=contract.contract,
         version=contract.version,
@@ -381,4 +400,5 @@ def check(data: Any, contract: Contract, *, now: datetime | None = None) -> Chec
         schema={k: str(v) for k, v in schema.items()},
         started=started,
         finished=datetime.now(UTC),
+        profile=dataset_profile,
     )

@@ -11,9 +11,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scalegate.domain.contract import Severity
+
+if TYPE_CHECKING:
+    from scalegate.engine.profile_model import DatasetProfile
 
 
 class Status(StrEnum):
@@ -106,6 +109,8 @@ class CheckResult:
     schema: dict[str, str]
     started: datetime
     finished: datetime
+    #: the dataset's mergeable profile, computed in the same run (None if not asked for)
+    profile: DatasetProfile | None = None
 
     @property
     def passed(self) -> bool:
@@ -150,4 +155,5 @@ class CheckResult:
             "started": self.started.isoformat(),
             "finished": self.finished.isoformat(),
             "results": [r.to_dict() for r in self.results],
+            "profile": None if self.profile is None else self.profile.to_dict(),
         }
