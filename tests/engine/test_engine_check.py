@@ -381,7 +381,10 @@ def test_unreadable_inputs_raise_data_errors(tmp_path: Path) -> None:
         check(str(tmp_path / "nope.parquet"), contract)
     broken = tmp_path / "broken.parquet"
     broken.write_bytes(b"PAR1 this is not parquet")
-    with pytest.raises(DataError, match="cannot read the data"):
+    with pytest.raises(DataError, match="truncated or damaged Parquet file"):
+        check(str(broken), contract)
+    broken.write_bytes(b"PAR1 this is not parquet, yet has both magic marks PAR1")
+    with pytest.raises(DataError, match=r"broken\.parquet: cannot read the data"):
         check(str(broken), contract)
     with pytest.raises(DataError, match="cannot check a dict"):
         check({"x": [1]}, contract)

@@ -82,3 +82,68 @@ def test_mixed_formats_are_refused(tmp_path: Path) -> None:
 def test_not_a_frame() -> None:
     with pytest.raises(DataError, match="cannot check a dict"):
         to_lazy({"a": [1]})
+
+
+def _contract():
+    from scalegate.engine.check import load_contract
+
+    return load_contract("contract: c\ncolumns:\n  b:\n    rules: [not_null]\n", "c.yaml")
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("half.parquet", None, r"half\.parquet: truncated or damaged Parquet file"),
+        ("text.parquet", b"a,b\n1,x\n", r"text\.parquet: not a Parquet file"),
+        ("ragged.csv", b"a,b\n1,x\n2\n", r"ragged\.csv, line 3: 1 field where the header has 2"),
+        ("extra.csv", b"a,b\n1,x,y\n", r"extra\.csv, line 2: 3 fields"),
+        ("latin.csv", "a,b\n1,caf\xe9\n".encode("latin-1"), r"latin\.csv, line 2: not UTF-8"),
+        ("bad.ndjson", b'{"a": 1, "b": "x"}\n[1,\n', r"bad\.ndjson, line 2, column 4"),
+        ("list.ndjson", b'{"a": 1, "b": "x"}\n[1]\n', r"list\.ndjson, line 2: expected a JSON"),
+        ("empty.csv", b"", r"empty\.csv: the file is empty \(0 bytes\)"),
+    ],
+)
+def test_python_api_raises_data_error_naming_file_and_line(
+    tmp_path: Path, name: str, content: bytes | None, message: str
+) -> None:
+    """check() and profile() raise DataError (a ScalegateError), never an engine exception."""
+    from scalegate.engine.check import check
+    from scalegate.engine.profile import profile
+    from scalegate.errors import ScalegateError
+
+    f = tmp_path / name
+    if content is None:
+        pl.DataFrame(DATA).write_parquet(f)
+        whole = f.read_bytes()
+        f.write_bytes(whole[: len(whole) // 2])
+    else:
+        f.write_bytes(content)
+    for run in (lambda: check(f, _contract()), lambda: profile(f)):
+        with pytest.raises(DataError, match=message) as caught:
+            run()
+        assert isinstance(caught.value, ScalegateError)
+        assert str(caught.value).startswith(str(f))
+        assert "\n" not in str(caught.value)
+
+
+def test_ragged_rows_are_found_even_when_no_query_needs_the_extra_field(tmp_path: Path) -> None:
+    """The reason for the CSV pre-check: Polars alone reads these without complaint."""
+    f = tmp_path / "r.csv"
+    f.write_text("a,b\n1,x\n2,y,surplus\n3\n", encoding="utf-8")
+    quiet = pl.scan_csv(f).select("a").collect()  # what a pruned query sees: no error
+    assert quiet.height == 3
+    with pytest.raises(DataError, match=r"r\.csv, line 3: 3 fields"):
+        to_lazy(f)
+
+
+def test_utf8_position_spans_read_chunks(tmp_path: Path, monkeypatch) -> None:
+    from scalegate.engine import frames
+
+    monkeypatch.setattr(frames, "_CHUNK", 7)
+    f = tmp_path / "t.csv"
+    body = "a,b\n" + "".join(f"{i},é\n" for i in range(20))  # é is two bytes in UTF-8
+    raw = body.encode("utf-8") + b"99,\xff\n"
+    f.write_bytes(raw)
+    line, at = body.count("\n") + 1, raw.index(b"\xff")
+    with pytest.raises(DataError, match=rf"line {line}: not UTF-8 text \(byte offset {at}: 0xff\)"):
+        to_lazy(f)

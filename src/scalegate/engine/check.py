@@ -20,7 +20,7 @@ import pydantic
 
 from scalegate.domain import documents
 from scalegate.domain.contract import ColumnSpec, Contract, RuleSpec, Severity
-from scalegate.engine.frames import DataError, to_lazy
+from scalegate.engine.frames import Source, read_error, to_lazy
 from scalegate.engine.results import CheckResult, RuleResult, Status, example
 from scalegate.engine.rules import RULES
 from scalegate.engine.rules.registry import (
@@ -212,7 +212,7 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _compute(
-    lf: nw.LazyFrame[Any], planned: list[_Planned], source: str
+    lf: nw.LazyFrame[Any], planned: list[_Planned], source: Source
 ) -> tuple[int, dict[str, Any], dict[int, str]]:
     """Row count and every aggregate in one select; per rule only if that one fails."""
     exprs: dict[str, nw.Expr] = {"__rows": nw.len()}
@@ -227,9 +227,7 @@ def _compute(
     try:
         rows = int(lf.select(__rows=nw.len()).collect().item() or 0)
     except Exception as exc:
-        raise DataError(
-            f"{source}: cannot read the data: {_first_line(exc)}", source=source
-        ) from None
+        raise read_error(source, exc) from None
     values: dict[str, Any] = {}
     errors: dict[int, str] = {}
     for i, p in enumerate(planned):
@@ -328,14 +326,11 @@ def check(
     try:
         native_schema = lf.collect_schema()
     except Exception as exc:
-        raise DataError(
-            f"{src.description}: cannot read the data: {_first_line(exc)}",
-            source=src.description,
-        ) from None
+        raise read_error(src, exc) from None
     schema: dict[str, Any] = dict(native_schema.items())
     slots = _plan(contract, schema, now)
     planned = [s for s in slots if isinstance(s, _Planned)]
-    rows, values, errors = _compute(lf, planned, src.description)
+    rows, values, errors = _compute(lf, planned, src)
 
     computed: dict[str, RuleResult] = {}
     for i, p in enumerate(planned):
@@ -385,10 +380,7 @@ def check(
                 lf, alpha=DEFAULT_ALPHA, top_capacity=DEFAULT_CAPACITY, precision=DEFAULT_PRECISION
             )
         except Exception as exc:
-            raise DataError(
-                f"{src.description}: cannot profile the data: {_first_line(exc)}",
-                source=src.description,
-            ) from None
+            raise read_error(src, exc, doing="profile") from None
     return CheckResult(
         contract=contract.contract,
         version=contract.version,

@@ -44,7 +44,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from scalegate.engine.frames import to_lazy
+from scalegate.engine.frames import read_error, to_lazy
 from scalegate.engine.profile_model import (
     ColumnProfile,
     DatasetProfile,
@@ -56,6 +56,7 @@ from scalegate.engine.profile_query import compute
 from scalegate.engine.sketches.distinct import DEFAULT_PRECISION
 from scalegate.engine.sketches.frequent import DEFAULT_CAPACITY
 from scalegate.engine.sketches.quantiles import DEFAULT_ALPHA
+from scalegate.errors import ScalegateError
 
 __all__ = ["ColumnProfile", "DatasetProfile", "ProfileError", "merge", "merge_all", "profile"]
 
@@ -89,5 +90,10 @@ def profile(
         raise ValueError(f"top_capacity must be at least 1, not {top_capacity}")
     if not 4 <= precision <= 16:
         raise ValueError(f"precision must be between 4 and 16, not {precision}")
-    frame, _ = to_lazy(data)
-    return compute(frame, alpha=alpha, top_capacity=top_capacity, precision=precision)
+    frame, source = to_lazy(data)
+    try:
+        return compute(frame, alpha=alpha, top_capacity=top_capacity, precision=precision)
+    except ScalegateError:
+        raise
+    except Exception as exc:  # each engine raises its own kinds of errors on bad data
+        raise read_error(source, exc, doing="profile") from None
