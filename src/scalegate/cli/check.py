@@ -1,16 +1,26 @@
 """``scalegate check``: check a data batch against its contract."""
 
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.console import Console
 from rich.table import Table
 
+from scalegate.cli import output
 from scalegate.cli.common import read_text, state
 from scalegate.cli.output import console, esc, print_json
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from scalegate.engine.results import CheckResult
+
+#: inputs at least this large (all files together) show progress on a terminal
+LARGE_INPUT_BYTES = 100 * 1024 * 1024
 
 STATUS_STYLE = {
     "pass": "[green]pass[/]",
@@ -55,6 +65,33 @@ def render(result: "CheckResult") -> None:
     )
 
 
+@contextmanager
+def progress(err: Console) -> Iterator["Callable[[str], None]"]:
+    """A spinner on stderr naming the running phase; each finished phase stays as a line."""
+    current: list[tuple[str, float]] = []
+
+    def done() -> None:
+        if current:
+            name, since = current.pop()
+            err.print(f"[green]✓[/] {esc(name)} [dim]({time.perf_counter() - since:.1f} s)[/]")
+
+    with err.status("starting", spinner="dots") as status:
+
+        def on_phase(name: str) -> None:
+            done()
+            current.append((name, time.perf_counter()))
+            status.update(f"{esc(name)}…")
+
+        yield on_phase
+        done()
+
+
+def _is_large(data: str) -> bool:
+    from scalegate.services import data_checks
+
+    return data_checks.input_bytes(data) >= LARGE_INPUT_BYTES
+
+
 def check(
     ctx: typer.Context,
     data: Annotated[str, typer.Argument(help="Parquet, CSV or NDJSON file, folder or glob")],
@@ -64,6 +101,10 @@ def check(
         typer.Option("--use-case", help="Store the run as data_check evidence of this use case"),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+    html: Annotated[
+        Path | None,
+        typer.Option("--html", help="Also write a self-contained HTML report to this file"),
+    ] = None,
 ) -> None:
     """Check data against a contract. Exit 0 if every error rule passes, 1 if any fails."""
     from scalegate.services import data_checks
@@ -72,7 +113,19 @@ def check(
     spec = data_checks.load_contract(read_text(contract), str(contract))
     if use_case is not None:
         data_checks.can_record(st.store, use_case, actor=st.actor)
-    result = data_checks.run(data, spec)
+    if html is not None:
+        from scalegate.reports import html as html_report
+
+        html_report.ensure_writable(html)
+    err = output.err_console
+    if err.is_terminal and _is_large(data):
+        with progress(err) as on_phase:
+            result = data_checks.run(data, spec, on_phase=on_phase)
+    else:
+        result = data_checks.run(data, spec)
+    if html is not None:
+        # written before the run is stored: a report that cannot be written stores nothing
+        html_report.write(html, html_report.render_check(result))
     evidence = None
     if use_case is not None:
         evidence = data_checks.record(st.store, use_case, result, actor=st.actor)
@@ -85,5 +138,7 @@ def check(
         render(result)
         if evidence is not None:
             console.print(f"stored as {evidence.ref} on {use_case}")
+        if html is not None:
+            console.print(f"report written to {esc(html)}")
     if not result.passed:
         raise typer.Exit(1)

@@ -11,6 +11,7 @@ query each, for up to five failing example values.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -303,7 +304,12 @@ def _examples(lf: nw.LazyFrame[Any], plan: RowCheck) -> tuple[Any, ...]:
 
 
 def check(
-    data: Any, contract: Contract, *, now: datetime | None = None, profile: bool = True
+    data: Any,
+    contract: Contract,
+    *,
+    now: datetime | None = None,
+    profile: bool = True,
+    on_phase: Callable[[str], None] | None = None,
 ) -> CheckResult:
     """Run ``contract`` against ``data`` (a path or any supported frame).
 
@@ -313,6 +319,8 @@ def check(
         contract: a contract, e.g. from :func:`load_contract`.
         now: the time freshness rules measure against (default: the current UTC time).
         profile: also compute the dataset's mergeable profile (:mod:`.profile`).
+        on_phase: called with a short description as each phase starts (for progress
+            displays): reading the schema, computing the rules, fetching examples, profiling.
 
     Example:
         >>> import polars as pl
@@ -322,6 +330,8 @@ def check(
     """
     started = datetime.now(UTC)
     now = now or started
+    phase = on_phase or (lambda _: None)
+    phase("reading the schema")
     lf, src = to_lazy(data)
     try:
         native_schema = lf.collect_schema()
@@ -330,7 +340,9 @@ def check(
     schema: dict[str, Any] = dict(native_schema.items())
     slots = _plan(contract, schema, now)
     planned = [s for s in slots if isinstance(s, _Planned)]
+    phase(f"computing {len(planned)} rules on {len(schema):,} columns")
     rows, values, errors = _compute(lf, planned, src)
+    fetching = False
 
     computed: dict[str, RuleResult] = {}
     for i, p in enumerate(planned):
@@ -347,6 +359,9 @@ def check(
         elif isinstance(p.plan, RowCheck):
             r = _row_result(p, p.plan, int(values.get(f"__f{i}") or 0), rows)
             if r.status == Status.FAIL:
+                if not fetching:
+                    fetching = True
+                    phase("fetching examples of failing rules")
                 try:
                     r = replace(r, examples=_examples(lf, p.plan))
                 except Exception:
@@ -375,6 +390,7 @@ def check(
         from scalegate.engine.sketches.frequent import DEFAULT_CAPACITY
         from scalegate.engine.sketches.quantiles import DEFAULT_ALPHA
 
+        phase(f"profiling {len(schema):,} columns")
         try:
             dataset_profile = compute_profile(
                 lf, alpha=DEFAULT_ALPHA, top_capacity=DEFAULT_CAPACITY, precision=DEFAULT_PRECISION

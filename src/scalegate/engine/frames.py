@@ -62,6 +62,11 @@ def _expand(path: str | Path) -> tuple[list[Path], str]:
     return [p], raw
 
 
+def input_files(path: str | Path) -> list[Path]:
+    """The data files a path, folder or glob stands for (raises DataError if none)."""
+    return _expand(path)[0]
+
+
 def _format(files: list[Path], raw: str) -> str:
     kinds = {FORMATS.get(f.suffix.lower()) for f in files}
     if None in kinds:

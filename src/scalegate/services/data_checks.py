@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from scalegate.audit import canonical_json
@@ -27,11 +28,23 @@ def load_contract(text: str, source: str) -> Contract:
     return _load(text, source)
 
 
-def run(data: Any, contract: Contract) -> CheckResult:
-    """Check ``data`` (a path or any dataframe) against ``contract``. Reads only."""
+def run(
+    data: Any, contract: Contract, *, on_phase: Callable[[str], None] | None = None
+) -> CheckResult:
+    """Check ``data`` (a path or any dataframe) against ``contract``. Reads only.
+
+    ``on_phase`` is called with a short description as each phase of the run starts.
+    """
     from scalegate.engine.check import check
 
-    return check(data, contract)
+    return check(data, contract, on_phase=on_phase)
+
+
+def input_bytes(path: str) -> int:
+    """Total size of the files a path, folder or glob stands for (raises DataError if none)."""
+    from scalegate.engine.frames import input_files
+
+    return sum(f.stat().st_size for f in input_files(path))
 
 
 def fingerprint(result: CheckResult) -> dict[str, Any]:
