@@ -139,6 +139,6 @@ def check(
         if evidence is not None:
             console.print(f"stored as {evidence.ref} on {use_case}")
         if html is not None:
-            console.print(f"report written to {esc(html)}")
+            console.print(f"report written to {esc(html)}", soft_wrap=True)
     if not result.passed:
         raise typer.Exit(1)

@@ -340,7 +340,8 @@ def check(
     schema: dict[str, Any] = dict(native_schema.items())
     slots = _plan(contract, schema, now)
     planned = [s for s in slots if isinstance(s, _Planned)]
-    phase(f"computing {len(planned)} rules on {len(schema):,} columns")
+    rules = f"{len(planned)} rule" + ("" if len(planned) == 1 else "s")
+    phase(f"computing {rules} on {len(schema):,} columns")
     rows, values, errors = _compute(lf, planned, src)
     fetching = False
 
