@@ -147,3 +147,20 @@ def test_utf8_position_spans_read_chunks(tmp_path: Path, monkeypatch) -> None:
     line, at = body.count("\n") + 1, raw.index(b"\xff")
     with pytest.raises(DataError, match=rf"line {line}: not UTF-8 text \(byte offset {at}: 0xff\)"):
         to_lazy(f)
+
+
+def test_files_of_one_glob_need_the_same_columns(tmp_path: Path) -> None:
+    pl.DataFrame(DATA).write_parquet(tmp_path / "a.parquet")
+    pl.DataFrame(DATA).rename({"b": "c"}).write_parquet(tmp_path / "b.parquet")
+    with pytest.raises(DataError, match=r"b\.parquet: lacks column 'b', unlike .*a\.parquet"):
+        to_lazy(str(tmp_path / "*.parquet"))
+    pl.DataFrame({"a": ["1", "2"], "b": ["x", "y"]}).write_parquet(tmp_path / "b.parquet")
+    with pytest.raises(DataError, match=r"b\.parquet: has column 'a' as String, not Int64"):
+        to_lazy(str(tmp_path / "*.parquet"))
+    (tmp_path / "a.csv").write_text("a,b\n1,x\n", encoding="utf-8")
+    (tmp_path / "b.csv").write_text("a,b,c\n1,x,y\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"b\.csv: has column 'c', unlike .*a\.csv"):
+        to_lazy(str(tmp_path / "*.csv"))
+    (tmp_path / "b.csv").write_text("a,b\n2,y\n", encoding="utf-8")
+    lf, _ = to_lazy(str(tmp_path / "*.csv"))
+    assert lf.collect().to_polars().get_column("a").to_list() == [1, 2]

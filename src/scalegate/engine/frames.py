@@ -125,6 +125,42 @@ def _check_parquet(files: list[Path]) -> None:
                 f"{size:,} bytes)",
                 source=str(f),
             )
+    if len(files) > 1:
+        import polars as pl
+
+        schemas = []
+        for f in files:
+            try:
+                schemas.append(dict(pl.read_parquet_schema(f)))
+            except Exception as exc:  # Polars raises several kinds here
+                raise DataError(
+                    f"{f}: damaged Parquet file: {first_line(exc)}", source=str(f)
+                ) from None
+        _same_columns(files, [{k: str(v) for k, v in sc.items()} for sc in schemas])
+
+
+def _same_columns(files: list[Path], columns: list[dict[str, str]]) -> None:
+    """The files of one dataset have the same columns (and types, where known)."""
+    first = columns[0]
+    for f, cols in zip(files[1:], columns[1:], strict=True):
+        if cols == first:
+            continue
+        missing = [c for c in first if c not in cols]
+        extra = [c for c in cols if c not in first]
+        changed = [c for c in first if c in cols and cols[c] != first[c]]
+        if missing:
+            what = f"lacks column '{missing[0]}'"
+        elif extra:
+            what = f"has column '{extra[0]}'"
+        elif changed:
+            c = changed[0]
+            what = f"has column '{c}' as {cols[c]}, not {first[c]}"
+        else:
+            what = "has the same columns in another order"
+        raise DataError(
+            f"{f}: {what}, unlike {files[0]}; the files of one dataset need the same columns",
+            source=str(f),
+        )
 
 
 def _bad_utf8(f: Path) -> DataError | None:
@@ -152,9 +188,9 @@ def _bad_utf8(f: Path) -> DataError | None:
             line += chunk.count(b"\n")
 
 
-def _header_fields(f: Path) -> int:
+def _header(f: Path) -> list[str]:
     with f.open(newline="", encoding="utf-8", errors="replace") as fh:
-        return len(next(csv.reader(fh), []))
+        return next(csv.reader(fh), [])
 
 
 def _ragged_line(f: Path) -> DataError | None:
@@ -191,7 +227,10 @@ def _check_csv(files: list[Path]) -> None:
                 f"{f}: the file is empty (0 bytes); a CSV file needs at least a header line",
                 source=str(f),
             )
-    expected = {str(f): _header_fields(f) - 1 for f in files}
+    headers = [_header(f) for f in files]
+    if len(files) > 1:
+        _same_columns(files, [dict.fromkeys(h, "") for h in headers])
+    expected = {str(f): len(h) - 1 for f, h in zip(files, headers, strict=True)}
     line = pl.col("line")
     lines = pl.scan_csv(
         [str(f) for f in files],
