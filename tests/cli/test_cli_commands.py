@@ -301,6 +301,7 @@ def test_gate_json_shape(cli, triage: str) -> None:
         "risk",
         "time-box",
         "risk-approval",
+        "data-contract",
         "model-card",
         "business-approval",
     ]
@@ -611,3 +612,21 @@ def test_user_text_that_looks_like_markup_is_printed_verbatim(cli, team, db: str
         assert "Traceback" not in r.err, args
         for needle in needles:
             assert needle in r.out, (args, needle, r.out)
+
+
+def test_data_check_evidence_from_another_tool_counts_for_its_contract(cli, triage: str) -> None:
+    def data_contract() -> dict:
+        r = cli("gate", "claims-triage", "--to", "production", "--json", db=triage)
+        return {c["id"]: c for c in json.loads(r.out)["results"]}["data-contract"]
+
+    assert data_contract()["reason"] == "no data check run recorded"
+    r = cli(
+        "evidence", "add", "claims-triage", "--kind", "data_check", "--status", "pass",
+        "--subject", "claims-intake", "--summary", "validated by the nightly dbt run",
+        db=triage, actor="ben",
+    )  # fmt: skip
+    assert r.code == 0, r.err
+    verdict = data_contract()
+    assert verdict["verdict"] == "pass"
+    assert verdict["reason"].startswith("'claims-intake' pass (ev-")
+    assert verdict["evidence"] == [r.out.split()[1].rstrip(":")]
