@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 #: contract documents by name, as a team would keep them next to their pipeline
@@ -155,7 +156,10 @@ def batch(contract: str, *, seed: int, at: datetime, broken: bool = False) -> An
             {
                 "transaction_id": [f"T{seed:03d}{i:07d}" for i in range(n)],
                 "amount": [min(50_000.0, round(rnd.lognormvariate(3.8, 1.1), 2)) for _ in range(n)],
-                "currency": rnd.choices(["EUR", "USD", "GBP"], [16, 3, 1], k=n),
+                # a new acquirer starts sending Swiss francs the contract does not know
+                "currency": rnd.choices(
+                    ["EUR", "USD", "GBP", "CHF"], [16, 3, 1, 1 if broken else 0], k=n
+                ),
                 "merchant_country": rnd.choices(["DE", "FR", "NL", "GB", "US"], k=n),
             }
         )
@@ -178,3 +182,21 @@ def batch(contract: str, *, seed: int, at: datetime, broken: bool = False) -> An
             }
         )
     raise KeyError(contract)
+
+
+def export(folder: Path, *, now: datetime) -> list[Path]:
+    """Write each demo contract with a clean and a broken Parquet batch into ``folder``.
+
+    Existing files of the same names are replaced; nothing else in the folder is touched.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for i, (name, text) in enumerate(CONTRACTS.items()):
+        contract = folder / f"{name}.yaml"
+        contract.write_text(text, encoding="utf-8")
+        written.append(contract)
+        for broken in (False, True):
+            path = folder / f"{name}{'-broken' if broken else ''}.parquet"
+            batch(name, seed=900 + i, at=now, broken=broken).write_parquet(path)
+            written.append(path)
+    return written
