@@ -2,7 +2,9 @@
 
 Spark needs PySpark (the ``spark`` extra) and Java. Locally the Spark tests skip when either
 is missing; under CI (``CI`` set, as ``scripts/test.sh`` runs there) they fail instead, so a
-broken installation cannot pass silently.
+broken installation cannot pass silently. Mark Spark tests ``spark`` and
+``xdist_group("spark")``, so that ``--dist loadgroup`` runs them all on one worker and one
+Spark session serves them.
 """
 
 from __future__ import annotations
@@ -22,13 +24,6 @@ def _missing_spark() -> str | None:
     if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
         return "java is not installed (Spark needs Java 17 or later)"
     return None
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every Spark test runs on one xdist worker, so one Spark session serves them all."""
-    for item in items:
-        if item.get_closest_marker("spark"):
-            item.add_marker(pytest.mark.xdist_group("spark"))
 
 
 @pytest.fixture(scope="session")

@@ -27,6 +27,8 @@ from scalegate.engine.results import CheckResult, Status, example
 from scalegate.engine.sketches.distinct import relative_standard_error
 from scalegate.engine.sketches.quantiles import DEFAULT_ALPHA
 
+#: Spark tests share one xdist worker (``--dist loadgroup``), hence one Spark session
+SPARK = [pytest.mark.spark, pytest.mark.xdist_group("spark")]
 NOW = datetime(2026, 3, 5, 12, tzinfo=UTC)
 START = datetime(2026, 1, 1, tzinfo=UTC)
 BRANCHES = ["north", "south", "east", "west", "North", "centre", "nörd"]
@@ -202,7 +204,7 @@ BACKENDS = [
     "duckdb",
     "pandas",
     "pyarrow",
-    pytest.param("spark", marks=pytest.mark.spark),
+    pytest.param("spark", marks=SPARK),
 ]
 
 
@@ -317,6 +319,7 @@ def test_every_backend_gives_the_same_profile(
 
 
 @pytest.mark.spark
+@pytest.mark.xdist_group("spark")
 def test_spark_freshness_does_not_depend_on_the_session_time_zone(
     spark: Any, tmp_path: Path
 ) -> None:
@@ -348,3 +351,33 @@ def test_spark_freshness_does_not_depend_on_the_session_time_zone(
     # the same newest instant and age: aware values compared as instants, naive ones as UTC
     assert [r.reason for r in got.results] == [r.reason for r in expected.results]
     assert all("2026-03-01T23:30:00" in r.reason and "3.5d old" in r.reason for r in got.results)
+
+
+@pytest.mark.parametrize(
+    ("backend", "pattern"),
+    [
+        ("duckdb", "^(?=a)"),  # RE2 has no look-ahead
+        pytest.param("spark", "^(?P<first>a)", marks=SPARK),  # nor Java (?P<..>)
+    ],
+)
+def test_a_rule_the_engine_rejects_fails_alone(
+    backend: str, pattern: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    contract = load_contract(
+        "contract: c\ncolumns:\n  s:\n    rules:\n"
+        f"      - regex: {{pattern: '{pattern}'}}\n      - not_null\n"
+        "  k:\n    rules: [unique]\n",
+        "c.yaml",
+    )
+    frame = pl.DataFrame({"s": ["a", None, "b"], "k": [1, 1, 2]})
+    if backend == "duckdb":
+        duckdb = pytest.importorskip("duckdb")
+        data: Any = duckdb.from_arrow(frame.to_arrow())
+    else:
+        frame.write_parquet(tmp_path / "f.parquet")
+        data = request.getfixturevalue("spark").read.parquet(str(tmp_path / "f.parquet"))
+    result = check(data, contract, profile=False)
+    regex, not_null, unique = result.results
+    assert regex.status == Status.ERROR and "\n" not in regex.reason
+    assert (not_null.status, not_null.failing) == (Status.FAIL, 1)
+    assert (unique.status, unique.failing, unique.examples) == (Status.FAIL, 2, (1, 1))
