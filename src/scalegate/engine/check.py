@@ -20,6 +20,7 @@ import pydantic
 
 from scalegate.domain import documents
 from scalegate.domain.contract import ColumnSpec, Contract, RuleSpec, Severity
+from scalegate.engine.backends import flag_rows
 from scalegate.engine.frames import DataError, to_lazy
 from scalegate.engine.results import CheckResult, RuleResult, Status, example
 from scalegate.engine.rules import RULES
@@ -335,7 +336,10 @@ def check(
     schema: dict[str, Any] = dict(native_schema.items())
     slots = _plan(contract, schema, now)
     planned = [s for s in slots if isinstance(s, _Planned)]
-    rows, values, errors = _compute(lf, planned, src.description)
+    # SQL engines: row rules' flags as columns first (windows cannot sit in aggregates)
+    rule_lf, plans = flag_rows(lf, [p.plan for p in planned])
+    planned = [replace(p, plan=plan) for p, plan in zip(planned, plans, strict=True)]
+    rows, values, errors = _compute(rule_lf, planned, src.description)
 
     computed: dict[str, RuleResult] = {}
     for i, p in enumerate(planned):
@@ -353,7 +357,7 @@ def check(
             r = _row_result(p, p.plan, int(values.get(f"__f{i}") or 0), rows)
             if r.status == Status.FAIL:
                 try:
-                    r = replace(r, examples=_examples(lf, p.plan))
+                    r = replace(r, examples=_examples(rule_lf, p.plan))
                 except Exception:
                     r = replace(r, reason=r.reason + " (examples unavailable)")
             computed[p.id] = r
