@@ -229,6 +229,7 @@ def test_line_items_is_imported_when_picked() -> None:
         "price": {"type": "number", "rules": [{"between": {"min": 0}}]},
     }
     assert [u.path for u in out.unconverted] == ["schema[0]"]
+    assert orders().unconverted[-1].path == "schema[1]"  # other objects come last
 
 
 @pytest.mark.parametrize(
@@ -433,7 +434,10 @@ def text(body: str) -> str:
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ("kind: DataContract\napiVersion: v3.0.2\n", "odcs.yaml, line 1: an ODCS contract to import"),
+        (
+            "kind: DataContract\napiVersion: v3.0.2\n",
+            "odcs.yaml, line 1: an ODCS contract to import",
+        ),
         (
             "kind: DataContract\napiVersion: v2.2.2\nschema: []\n",
             "odcs.yaml, line 2: field 'apiVersion': apiVersion 'v2.2.2' is not ODCS v3",
@@ -442,7 +446,10 @@ def text(body: str) -> str:
             "apiVersion: v3.0.2\nkind: Contract\n",
             "odcs.yaml, line 2: field 'kind': not an ODCS data contract: kind is 'Contract'",
         ),
-        ("contract: mine\ncolumns: {}\n", "odcs.yaml, line 1: not an ODCS data contract: kind is None"),
+        (
+            "contract: mine\ncolumns: {}\n",
+            "odcs.yaml, line 1: not an ODCS data contract: kind is None",
+        ),
         ("- a\n- b\n", "odcs.yaml: not an ODCS document: expected a mapping, got list"),
         ("kind: [DataContract\n", "odcs.yaml, line 2"),
         (

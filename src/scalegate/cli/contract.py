@@ -67,9 +67,11 @@ def import_(
         err_console.print(f"not converted: {esc(item)}", soft_wrap=True)
     _emit(result.text, out)
     if out is not None:
+        n = len(result.unconverted)
         console.print(
-            f"wrote {esc(out)}: {result.rules} rules on {result.columns} columns"
-            + (f", {len(result.unconverted)} checks not converted" if result.unconverted else "")
+            f"wrote {esc(out)}: {_size(result.rules, result.columns)}"
+            + (f", {n} check{'s' if n != 1 else ''} not converted" if n else ""),
+            soft_wrap=True,
         )
 
 
@@ -86,7 +88,7 @@ def infer(
     result = contract_tools.infer_contract(data)
     _emit(result.text, out)
     if out is not None:
-        console.print(f"wrote {esc(out)}: {result.rules} rules on {result.columns} columns")
+        console.print(f"wrote {esc(out)}: {_size(result.rules, result.columns)}", soft_wrap=True)
 
 
 @app.command("schema")
@@ -105,9 +107,10 @@ def validate(
     from scalegate.services import data_checks
 
     contract = data_checks.load_contract(read_text(file), str(file))
-    rules = len(contract.rule_ids())
-    columns = len(contract.columns)
-    console.print(
-        f"ok: {rules} rule{'s' if rules != 1 else ''} on {columns} "
-        f"column{'s' if columns != 1 else ''}"
+    console.print(f"ok: {_size(len(contract.rule_ids()), len(contract.columns))}")
+
+
+def _size(rules: int, columns: int) -> str:
+    return (
+        f"{rules} rule{'s' if rules != 1 else ''} on {columns} column{'s' if columns != 1 else ''}"
     )

@@ -32,8 +32,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scalegate.engine.frames import DataError, to_lazy
 from scalegate.engine.profile_model import NUMERIC, STRING, TEMPORAL, ColumnProfile, DatasetProfile
-from scalegate.errors import ValidationError
+from scalegate.errors import ScalegateError, ValidationError
 
 #: ``row_count`` ``min`` as a fraction of the sample's rows
 ROW_COUNT_FRACTION = 0.5
@@ -187,6 +188,30 @@ def infer(profile: DatasetProfile, *, name: str = "inferred", source: str = "") 
 def _wrap(line: str) -> list[str]:
     indent = line[: len(line) - len(line.lstrip())]
     return textwrap.wrap(line, 96, subsequent_indent=indent + "  ") or [line]
+
+
+def profile_sample(data: Any) -> tuple[DatasetProfile, str]:
+    """The profile of a sample (path or frame) and its description; unreadable data is a
+    :class:`DataError` naming it."""
+    from scalegate.engine.profile_query import compute
+    from scalegate.engine.sketches.distinct import DEFAULT_PRECISION
+    from scalegate.engine.sketches.frequent import DEFAULT_CAPACITY
+    from scalegate.engine.sketches.quantiles import DEFAULT_ALPHA
+
+    lf, src = to_lazy(data)
+    try:
+        found = compute(
+            lf, alpha=DEFAULT_ALPHA, top_capacity=DEFAULT_CAPACITY, precision=DEFAULT_PRECISION
+        )
+    except ScalegateError:
+        raise
+    except Exception as exc:  # each backend raises its own kinds
+        lines = str(exc).strip().splitlines()
+        first = (lines[0] if lines else type(exc).__name__)[:300]
+        raise DataError(
+            f"{src.description}: cannot read the data: {first}", source=src.description
+        ) from None
+    return found, src.description
 
 
 def contract_name(data: Any) -> str:

@@ -801,7 +801,8 @@ def convert(
     """
     lines = lines or {}
     api_version = _check_header(doc, source, lines)
-    index, obj, out = _pick_schema(doc, source, lines, schema)
+    index, obj, others = _pick_schema(doc, source, lines, schema)
+    out: list[Unconverted] = []
     base = f"schema[{index}]"
     props = obj.get("properties") or []
     if not isinstance(props, list):
@@ -857,6 +858,7 @@ def convert(
             for j in range(len(top))
         )
 
+    out.extend(others)
     for spec in columns.values():
         if not spec["rules"]:
             del spec["rules"]

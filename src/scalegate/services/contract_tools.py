@@ -38,9 +38,8 @@ def import_odcs(text: str, source: str, *, schema: str | None = None) -> Contrac
     result = odcs.import_text(text, source, schema=schema)
     name = Path(source).name
     header = [
-        f"scalegate data contract converted from {name} "
-        f"(ODCS {result.api_version}, schema object '{result.schema_name}') "
-        "by `scalegate contract import`.",
+        f"scalegate data contract converted by `scalegate contract import` from {name}",
+        f"(ODCS {result.api_version}, schema object '{result.schema_name}').",
     ]
     if result.unconverted:
         header.append(f"Not converted ({len(result.unconverted)}); review these by hand:")
@@ -55,9 +54,9 @@ def import_odcs(text: str, source: str, *, schema: str | None = None) -> Contrac
 def infer_contract(data: Any) -> ContractText:
     """A starter contract inferred from a known-good sample (see :mod:`.engine.infer`)."""
     from scalegate.engine import contract_yaml, infer
-    from scalegate.engine.profile import profile
 
-    inferred = infer.infer(profile(data), name=infer.contract_name(data))
+    sample, description = infer.profile_sample(data)
+    inferred = infer.infer(sample, name=infer.contract_name(data), source=description)
     out = contract_yaml.dump(inferred.contract, inferred.header)
     return _checked(out, "inferred contract")
 
