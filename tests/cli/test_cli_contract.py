@@ -170,3 +170,16 @@ def test_validate_counts_rules_and_columns(cli, tmp_path: Path) -> None:
     )
     r = cli("contract", "validate", str(f))
     assert (r.code, r.out.strip()) == (0, "ok: 2 rules on 1 column")
+
+
+def test_import_with_physical_names(cli, tmp_path: Path) -> None:
+    f = tmp_path / "o.odcs.yaml"
+    f.write_text(
+        "apiVersion: v3.1.0\nkind: DataContract\nschema:\n  - name: t\n    properties:\n"
+        "      - {name: amount, physicalName: amt, logicalType: number, required: true}\n",
+        encoding="utf-8",
+    )
+    logical = yaml.safe_load(cli("contract", "import", str(f)).out)
+    physical = yaml.safe_load(cli("contract", "import", str(f), "--physical-names").out)
+    assert list(logical["columns"]) == ["amount"]
+    assert physical["columns"] == {"amt": {"type": "number", "rules": ["not_null"]}}

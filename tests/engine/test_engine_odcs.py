@@ -465,7 +465,7 @@ def text(body: str) -> str:
         (
             "kind: DataContract\napiVersion: v3.0.2\nschema:\n  - name: a\n    properties:\n"
             "      - name: x\n      - name: x\n",
-            "odcs.yaml, line 6: field 'schema[0].properties': property 'x' is listed twice",
+            "odcs.yaml, line 6: field 'schema[0].properties': column 'x' is listed twice",
         ),
     ],
 )
@@ -485,3 +485,34 @@ def test_an_unknown_schema_name_lists_the_names() -> None:
 def test_the_yaml_output_round_trips() -> None:
     contract = orders().contract
     assert yaml.safe_load(dump(contract, ["a", "b"])) == contract
+
+
+def test_physical_names_name_the_columns_when_asked() -> None:
+    props = [
+        {"name": "tenant", "physicalName": "tnt_id", "primaryKey": True, "primaryKeyPosition": 2},
+        {"name": "order", "physicalName": "ord_id", "primaryKey": True, "primaryKeyPosition": 1},
+        {
+            "name": "qty",
+            "physicalName": "qty_n",
+            "logicalType": "integer",
+            "logicalTypeOptions": {"multipleOf": 5},
+        },
+        {"name": "note", "logicalType": "string"},
+    ]
+    quality = [{"metric": "duplicateValues", "arguments": {"properties": ["order", "qty"]}}]
+    logical = convert(doc(props, quality), source="t.yaml")
+    assert list(logical.contract["columns"]) == ["tenant", "order", "qty", "note"]
+    physical = convert(doc(props, quality), source="t.yaml", physical_names=True)
+    c = physical.contract
+    assert list(c["columns"]) == ["tnt_id", "ord_id", "qty_n", "note"]
+    assert c["dataset"] == [
+        {"unique": {"columns": ["ord_id", "tnt_id"]}, "description": "primary key"},
+        {"unique": {"columns": ["ord_id", "qty_n"]}, "id": "dataset.unique_2"},
+    ]
+    assert c["columns"]["qty_n"]["rules"] == [
+        {"expression": {"expr": "qty_n % 5 == 0"}, "id": "qty_n.multiple_of"}
+    ]
+    assert physical.unconverted == ()
+    frame = pl.DataFrame({"tnt_id": [1, 1], "ord_id": [1, 2], "qty_n": [5, 7], "note": ["", ""]})
+    result = check(frame, load_contract(dump(c), "c.yaml"))
+    assert [r.id for r in result.failed] == ["qty_n.multiple_of"]

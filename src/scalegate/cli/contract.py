@@ -54,6 +54,12 @@ def import_(
         str | None,
         typer.Option("--schema", help="Schema object to import when the document has several"),
     ] = None,
+    physical_names: Annotated[
+        bool,
+        typer.Option(
+            "--physical-names", help="Name columns by their physicalName where they have one"
+        ),
+    ] = False,
 ) -> None:
     """Convert an Open Data Contract Standard (ODCS) v3 document to a scalegate contract.
 
@@ -62,7 +68,9 @@ def import_(
     """
     from scalegate.services import contract_tools
 
-    result = contract_tools.import_odcs(read_text(file), str(file), schema=schema)
+    result = contract_tools.import_odcs(
+        read_text(file), str(file), schema=schema, physical_names=physical_names
+    )
     for item in result.unconverted:
         err_console.print(f"not converted: {esc(item)}", soft_wrap=True)
     _emit(result.text, out)

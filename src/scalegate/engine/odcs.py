@@ -672,7 +672,11 @@ def _property_quality(
 
 
 def _schema_quality(
-    item: Mapping[str, Any], columns: set[str], rules: _Rules, at: str, out: list[Unconverted]
+    item: Mapping[str, Any],
+    columns: Mapping[str, str],
+    rules: _Rules,
+    at: str,
+    out: list[Unconverted],
 ) -> None:
     kind = str(item.get("type", "library")).lower()
     metric = _metric(item)
@@ -703,13 +707,14 @@ def _schema_quality(
             keys = item.get("properties") or item.get("columns")
         if not isinstance(keys, list) or not keys or not all(isinstance(k, str) for k in keys):
             raise _Skip("a schema-level duplicateValues needs arguments.properties: [...]")
-        unknown = [k for k in keys if k not in columns]
+        known = {**{c: c for c in columns.values()}, **columns}
+        unknown = [k for k in keys if k not in known]
         if unknown:
             raise _Skip(f"duplicateValues names unknown properties {', '.join(unknown)}")
         fraction = _allowed_fraction(item, metric)
         rules.add(
             "unique",
-            {"columns": keys},
+            {"columns": [known[k] for k in keys]},
             threshold=_threshold(fraction),
             severity=severity,
             description=description,
@@ -735,11 +740,11 @@ def _other_kind(kind: str, item: Mapping[str, Any]) -> str:
 
 def _column(
     prop: Mapping[str, Any],
+    name: str,
     at: str,
     out: list[Unconverted],
     key: str | None,
 ) -> tuple[dict[str, Any], _Rules]:
-    name = str(prop["name"])
     rules = _Rules(name)
     kind, why = _column_type(prop)
     if why:
@@ -781,13 +786,20 @@ def _column(
 
 
 def convert(
-    doc: Any, *, source: str, lines: Lines | None = None, schema: str | None = None
+    doc: Any,
+    *,
+    source: str,
+    lines: Lines | None = None,
+    schema: str | None = None,
+    physical_names: bool = False,
 ) -> Converted:
     """Convert a parsed ODCS v3 document into a scalegate contract mapping.
 
     Raises :class:`DocumentError` (naming file, line and field) when the document is not
     ODCS v3, has no schema, or has several schema objects and ``schema`` names none of them.
     Checks that cannot be converted are returned in ``unconverted``, never dropped.
+    Columns are named by each property's ``name``, or with ``physical_names`` by its
+    ``physicalName`` where it has one (the names a table's extract usually carries).
 
     Example:
         >>> doc = {"apiVersion": "v3.0.2", "kind": "DataContract", "schema": [
@@ -813,13 +825,20 @@ def convert(
                 source, lines, ("schema", index, "properties", i), "each property needs a 'name'"
             )
     names = [str(p["name"]) for p in props]
-    dupes = sorted({n for n in names if names.count(n) > 1})
+    column_of = {
+        str(p["name"]): str(p["physicalName"])
+        if physical_names and isinstance(p.get("physicalName"), str) and p["physicalName"]
+        else str(p["name"])
+        for p in props
+    }
+    taken = [column_of[n] for n in names] if len(column_of) == len(names) else names
+    dupes = sorted({n for n in taken if taken.count(n) > 1})
     if dupes:
         raise _fail(
             source,
             lines,
             ("schema", index, "properties"),
-            f"property '{dupes[0]}' is listed twice",
+            f"column '{dupes[0]}' is listed twice",
         )
 
     keys = sorted(
@@ -827,12 +846,12 @@ def convert(
         key=lambda p: (_position(p.get("primaryKeyPosition")), names.index(str(p["name"]))),
     )
     columns: dict[str, Any] = {}
-    key_names = [str(p["name"]) for p in keys]
+    key_names = [column_of[str(p["name"])] for p in keys]
     role = "single" if len(keys) == 1 else "composite"
     for i, prop in enumerate(props):
-        name = str(prop["name"])
+        name = column_of[str(prop["name"])]
         key = role if name in key_names else None
-        spec, _ = _column(prop, f"{base}.properties[{i}]", out, key)
+        spec, _ = _column(prop, name, f"{base}.properties[{i}]", out, key)
         columns[name] = spec
 
     dataset = _Rules(None)
@@ -848,7 +867,7 @@ def convert(
             out.append(Unconverted(where, "a quality check must be a mapping"))
             continue
         try:
-            _schema_quality(item, set(names), dataset, where, out)
+            _schema_quality(item, column_of, dataset, where, out)
         except _Skip as exc:
             out.append(Unconverted(where, str(exc)))
     top = doc.get("quality")
@@ -896,10 +915,12 @@ def _description(doc: Mapping[str, Any], obj: Mapping[str, Any]) -> str:
     return str(text).strip() if text else ""
 
 
-def import_text(text: str, source: str, *, schema: str | None = None) -> Converted:
+def import_text(
+    text: str, source: str, *, schema: str | None = None, physical_names: bool = False
+) -> Converted:
     """Parse ODCS YAML ``text`` (errors name file and line) and :func:`convert` it."""
     data, lines = documents.parse_yaml(text, source)
-    return convert(data, source=source, lines=lines, schema=schema)
+    return convert(data, source=source, lines=lines, schema=schema, physical_names=physical_names)
 
 
 def _literal(value: str | int | float) -> str:

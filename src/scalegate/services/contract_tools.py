@@ -31,11 +31,13 @@ def _checked(text: str, source: str, unconverted: tuple[Unconverted, ...] = ()) 
     return ContractText(text, len(contract.rule_ids()), len(contract.columns), unconverted)
 
 
-def import_odcs(text: str, source: str, *, schema: str | None = None) -> ContractText:
+def import_odcs(
+    text: str, source: str, *, schema: str | None = None, physical_names: bool = False
+) -> ContractText:
     """Convert ODCS v3 YAML text into scalegate contract YAML (see :mod:`.engine.odcs`)."""
     from scalegate.engine import contract_yaml, odcs
 
-    result = odcs.import_text(text, source, schema=schema)
+    result = odcs.import_text(text, source, schema=schema, physical_names=physical_names)
     name = Path(source).name
     header = [
         f"scalegate data contract converted by `scalegate contract import` from {name}",
