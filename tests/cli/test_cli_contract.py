@@ -137,7 +137,7 @@ def test_schema_prints_the_shipped_json_schema(cli) -> None:
     r = cli("contract", "schema")
     assert r.code == 0
     assert r.out == render()
-    assert json.loads(r.out)["$defs"]["ColumnRule"]["anyOf"]
+    assert json.loads(r.out)["definitions"]["ColumnRule"]["anyOf"]
 
 
 @pytest.mark.parametrize(

@@ -238,3 +238,20 @@ def test_column_types(dtype: str, kind: str | None) -> None:
 def test_loose_fractions_are_above_the_observed_one(fraction: float, expected: float) -> None:
     assert loose(fraction) == expected
     assert loose(fraction) >= fraction
+
+
+def test_a_categorical_column_gets_its_values_and_passes() -> None:
+    frame = pl.DataFrame(
+        {"c": pl.Series(["lo", "hi", "lo", "mid", "hi", "lo"], dtype=pl.Categorical)}
+    )
+    contract, _ = inferred(frame)
+    assert contract["columns"]["c"] == {
+        "type": "categorical",
+        "rules": [
+            "not_null",
+            {"length": {"min": 2, "max": 3}},
+            {"in_set": {"values": ["hi", "lo", "mid"]}},
+        ],
+    }
+    roundtrip_passes(frame)
+    roundtrip_passes(frame.to_pandas())  # pandas category dtype too

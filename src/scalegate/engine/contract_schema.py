@@ -30,7 +30,8 @@ import pydantic
 from scalegate.domain.contract import _ID_RE, Contract, Severity
 from scalegate.engine.rules import RULES, Rule
 
-DRAFT = "https://json-schema.org/draft/2020-12/schema"
+#: draft-07: what yaml-language-server (VS Code's YAML extension) validates with
+DRAFT = "http://json-schema.org/draft-07/schema#"
 #: where the shipped file sits inside the package
 RESOURCE = "schemas/contract.schema.json"
 
@@ -129,7 +130,7 @@ def _rule_items(rules: Mapping[str, Rule[Any]], scope: str, defs: dict[str, Any]
 
 
 def contract_schema(rules: Mapping[str, Rule[Any]] | None = None) -> dict[str, Any]:
-    """The JSON Schema (draft 2020-12) of a contract document with the given rules."""
+    """The JSON Schema (draft-07) of a contract document with the given rules."""
     rules = RULES if rules is None else rules
     schema = Contract.model_json_schema()
     defs: dict[str, Any] = schema.pop("$defs")
@@ -146,13 +147,29 @@ def contract_schema(rules: Mapping[str, Rule[Any]] | None = None) -> dict[str, A
     }
     for item in (props["dataset"], defs["ColumnSpec"]["properties"]["rules"]):
         item.pop("default", None)
-    return {
+    out = {
         "$schema": DRAFT,
         "title": "scalegate data contract",
         "description": "A scalegate data contract (scalegate check DATA --contract FILE).",
         **schema,
-        "$defs": dict(sorted(defs.items())),
+        "definitions": dict(sorted(defs.items())),
     }
+    result: dict[str, Any] = _draft7_refs(out)
+    return result
+
+
+def _draft7_refs(node: Any) -> Any:
+    """Pydantic's ``#/$defs/X`` references as draft-07's ``#/definitions/X``."""
+    if isinstance(node, dict):
+        return {
+            k: v.replace("#/$defs/", "#/definitions/")
+            if k == "$ref" and isinstance(v, str)
+            else _draft7_refs(v)
+            for k, v in node.items()
+        }
+    if isinstance(node, list):
+        return [_draft7_refs(v) for v in node]
+    return node
 
 
 def render(rules: Mapping[str, Rule[Any]] | None = None) -> str:
