@@ -34,7 +34,7 @@ def test_import_writes_a_file_that_validates_and_checks(cli, tmp_path: Path) -> 
     out = tmp_path / "orders.yaml"
     r = cli("contract", "import", str(ODCS), "--schema", "line_items", "-o", str(out))
     assert r.code == 0, r.err
-    assert r.out.strip() == f"wrote {out}: 2 rules on 2 columns, 1 check not converted"
+    assert r.out.strip() == f"wrote {out}: 2 rules on 2 columns, 2 checks not converted"
     assert [p.name for p in tmp_path.iterdir()] == ["orders.yaml"]  # no temporary left
     v = cli("contract", "validate", str(out))
     assert (v.code, v.out.strip()) == (0, "ok: 2 rules on 2 columns")

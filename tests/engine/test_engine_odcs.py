@@ -228,7 +228,11 @@ def test_line_items_is_imported_when_picked() -> None:
         "order_id": {"type": "string", "rules": ["not_null"]},
         "price": {"type": "number", "rules": [{"between": {"min": 0}}]},
     }
-    assert [u.path for u in out.unconverted] == ["schema[0]"]
+    assert [str(u) for u in out.unconverted] == [
+        "schema[1].properties[0].relationships: relationships (foreign keys) span datasets; "
+        "a contract checks one dataset",
+        "schema[0]: schema object 'orders' not imported (pick it with --schema)",
+    ]
     assert orders().unconverted[-1].path == "schema[1]"  # other objects come last
 
 
@@ -249,7 +253,7 @@ def test_line_items_is_imported_when_picked() -> None:
         ),
         (
             {"metric": "duplicateValues", "mustBeLessThan": 1, "unit": "percent"},
-            [{"unique": None, "threshold": 0.99}],
+            [{"unique": {}, "threshold": 0.99}],
         ),
         ({"rule": "duplicateCount", "mustBe": 0}, ["unique"]),
         (
@@ -278,7 +282,7 @@ def test_line_items_is_imported_when_picked() -> None:
         ),
         (
             {"metric": "nullValues", "mustBe": 0, "severity": "info", "name": "no nulls"},
-            [{"not_null": None, "severity": "warn", "description": "no nulls"}],
+            [{"not_null": {}, "severity": "warn", "description": "no nulls"}],
         ),
     ],
 )

@@ -38,6 +38,15 @@ def _block(dumper: yaml.SafeDumper, value: _Block) -> yaml.Node:
     return dumper.represent_mapping("tag:yaml.org,2002:map", value, flow_style=False)
 
 
+class _Entries(list[Any]):
+    """A list of rule entries: one ``- `` item per line (inline only when all are bare)."""
+
+
+def _entries(dumper: yaml.SafeDumper, value: _Entries) -> yaml.Node:
+    bare = all(isinstance(v, str) for v in value)
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", value, flow_style=bare)
+
+
 def _timestamp(dumper: yaml.SafeDumper, value: dt.datetime) -> yaml.Node:
     # ISO text resolves back to a timestamp (time zone included) without a ``!!`` tag
     return dumper.represent_scalar("tag:yaml.org,2002:timestamp", value.isoformat())
@@ -45,6 +54,7 @@ def _timestamp(dumper: yaml.SafeDumper, value: dt.datetime) -> yaml.Node:
 
 _Dumper.add_representer(_Inline, _inline)
 _Dumper.add_representer(_Block, _block)
+_Dumper.add_representer(_Entries, _entries)
 _Dumper.add_representer(dt.datetime, _timestamp)
 
 
@@ -65,12 +75,12 @@ def _rule(entry: Any) -> Any:
 def _styled(data: dict[str, Any]) -> dict[str, Any]:
     out = dict(data)
     if isinstance(out.get("dataset"), list):
-        out["dataset"] = [_rule(e) for e in out["dataset"]]
+        out["dataset"] = _Entries(_rule(e) for e in out["dataset"])
     if isinstance(out.get("columns"), dict):
         columns = {}
         for name, spec in out["columns"].items():
             if isinstance(spec, dict) and isinstance(spec.get("rules"), list):
-                spec = {**spec, "rules": [_rule(e) for e in spec["rules"]]}
+                spec = {**spec, "rules": _Entries(_rule(e) for e in spec["rules"])}
             columns[name] = spec
         out["columns"] = columns
     return out

@@ -93,6 +93,7 @@ _STRING_FORMATS = {
     r"(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$",
     "uri": r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s]*$",
 }
+_RELATIONSHIPS = "relationships (foreign keys) span datasets; a contract checks one dataset"
 _INT_FORMAT = re.compile(r"^([iu])(8|16|32|64|128)$")
 _OPERATORS = (
     "mustBe",
@@ -244,7 +245,7 @@ class _Rules:
     ) -> None:
         params = params or {}
         _validate(rule, params)
-        entry: dict[str, Any] = {rule: params} if params else {rule: None}
+        entry: dict[str, Any] = {rule: params}
         if severity != "error":
             entry["severity"] = severity
         if threshold < 1.0:
@@ -263,12 +264,13 @@ class _Rules:
                 rid = f"{base}_{n}"
             entry["id"] = rid
         self._ids.add(rid)
+        # a rule alone with no parameters is written bare: ``- not_null``
         self.items.append(rule if set(entry) == {rule} and not params else entry)
 
 
 def _same(entry: dict[str, Any], other: dict[str, Any] | str) -> bool:
     if isinstance(other, str):
-        other = {other: None}
+        other = {other: {}}
     strip = {"description", "id"}
     return {k: v for k, v in entry.items() if k not in strip} == {
         k: v for k, v in other.items() if k not in strip
@@ -751,6 +753,8 @@ def _column(
         out.append(Unconverted(f"{at}.logicalType", why))
     if "items" in prop or ("properties" in prop and prop.get("properties")):
         out.append(Unconverted(f"{at}.properties", "nested properties are not checked"))
+    if prop.get("relationships"):
+        out.append(Unconverted(f"{at}.relationships", _RELATIONSHIPS))
     if prop.get("required") is True:
         rules.add("not_null")
     if key is not None:  # a key column holds no nulls; a one-column key is unique itself
@@ -870,6 +874,8 @@ def convert(
             _schema_quality(item, column_of, dataset, where, out)
         except _Skip as exc:
             out.append(Unconverted(where, str(exc)))
+    if obj.get("relationships"):
+        out.append(Unconverted(f"{base}.relationships", _RELATIONSHIPS))
     top = doc.get("quality")
     if isinstance(top, list):
         out.extend(
