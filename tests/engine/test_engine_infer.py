@@ -255,3 +255,21 @@ def test_a_categorical_column_gets_its_values_and_passes() -> None:
     }
     roundtrip_passes(frame)
     roundtrip_passes(frame.to_pandas())  # pandas category dtype too
+
+
+def test_decimal_and_wide_integer_columns_round_trip() -> None:
+    frame = pl.DataFrame(
+        {
+            "dec": pl.Series(["1.50", "2.25", "3.50"]).cast(pl.Decimal(10, 2)),
+            "u": pl.Series([0, 2**63, 2**64 - 1], dtype=pl.UInt64),
+            "f32": pl.Series([0.1, 0.2, 0.3], dtype=pl.Float32),
+        }
+    )
+    contract, text = inferred(frame)
+    assert contract["columns"]["dec"]["rules"][1] == {"between": {"min": 1.5, "max": 3.5}}
+    assert contract["columns"]["u"]["rules"][1] == {"between": {"min": 0, "max": 2**64 - 1}}
+    roundtrip_passes(frame)
+    # a Decimal outside the range fails like any number (Decimals hold no NaN to test)
+    wider = pl.DataFrame({"dec": pl.Series(["0.99", "2.00", "9.00"]).cast(pl.Decimal(10, 2))})
+    result = check(wider, load_contract(text, "c.yaml"))
+    assert result.result("dec.between").failing == 2

@@ -580,7 +580,7 @@ def _threshold(fraction: float) -> float:
 def _metric(item: Mapping[str, Any]) -> str | None:
     metric = item.get("metric")
     if metric is None and "rule" in item:
-        rule = item["rule"]
+        rule = str(item["rule"])
         metric = _OLD_RULES.get(rule, rule)
     return None if metric is None else str(metric)
 
