@@ -471,6 +471,12 @@ def text(body: str) -> str:
             "      - name: x\n      - name: x\n",
             "odcs.yaml, line 6: field 'schema[0].properties': column 'x' is listed twice",
         ),
+        (
+            "kind: DataContract\napiVersion: v3.0.2\nschema:\n  - name: a\n    quality:\n"
+            "      - {type: sql, query: x}\n",
+            "odcs.yaml, line 4: field 'schema[0]': schema object 'a' has no properties and no "
+            "convertible checks (1 check could not be converted)",
+        ),
     ],
 )
 def test_documents_that_are_not_odcs_v3_name_file_and_line(body: str, message: str) -> None:

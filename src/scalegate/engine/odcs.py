@@ -884,6 +884,15 @@ def convert(
         )
 
     out.extend(others)
+    if not columns and not dataset.items:
+        n = len(out)
+        listed = f" ({n} check{'s' if n != 1 else ''} could not be converted)" if n else ""
+        raise _fail(
+            source,
+            lines,
+            ("schema", index),
+            f"schema object '{obj['name']}' has no properties and no convertible checks{listed}",
+        )
     for spec in columns.values():
         if not spec["rules"]:
             del spec["rules"]
