@@ -17,9 +17,10 @@ property ``logicalType`` (or          column ``type``: string, integer, number, 
                                       physical type is a timestamp)
 ``required: true``                    ``not_null``
 ``unique: true``                      ``unique``
-``primaryKey: true``                  ``unique`` and ``not_null`` on one key column; a
-                                      composite key (``primaryKeyPosition``) becomes a
-                                      dataset ``unique: {columns: [...]}``
+``primaryKey: true``                  ``not_null`` on each key column, and ``unique``
+                                      on a one-column key; a composite key (ordered by
+                                      ``primaryKeyPosition``) becomes a dataset
+                                      ``unique: {columns: [...]}``
 ``logicalTypeOptions`` minimum,       ``between`` (v3.0 boolean ``exclusive*`` flags and
 maximum, exclusiveMinimum/Maximum     v3.1 numeric ``exclusive*`` bounds both read)
 minLength, maxLength / pattern        ``length`` / ``regex``
