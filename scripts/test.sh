@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Full local/CI check: venv + deps, throwaway PostgreSQL, ruff, import-linter, mypy, pytest.
+# Full local/CI check: venv + deps (Java for Spark), throwaway PostgreSQL, ruff, import-linter,
+# mypy, pytest.
 # Usage: scripts/test.sh [pytest args...]
 # If SCALEGATE_TEST_PG_URL is already set, that database is used and no server is started.
 set -euo pipefail
@@ -63,7 +64,15 @@ fi
 
 say "installing python packages"
 .venv/bin/python -m pip install -q -U pip
-.venv/bin/python -m pip install -q -e '.[postgres,dev]'
+.venv/bin/python -m pip install -q -e '.[postgres,dev,spark]'
+
+# --- Java, for the Spark tests -------------------------------------------------------------
+if ! command -v java >/dev/null 2>&1; then
+    say "java not found; installing a headless JRE for PySpark"
+    # slim Debian images lack this folder, and the JRE's postinst fails without it
+    as_root mkdir -p /usr/share/man/man1
+    apt_install openjdk-17-jre-headless
+fi
 
 # --- PostgreSQL ---------------------------------------------------------------------------
 if [[ -n "${SCALEGATE_TEST_PG_URL:-}" ]]; then

@@ -33,17 +33,19 @@ def test_all_lists_exactly_the_public_surface() -> None:
 def test_importing_the_package_and_cli_help_stay_light() -> None:
     code = (
         "import sys, scalegate; "
-        "heavy = [m for m in ('sqlalchemy', 'alembic', 'psycopg', 'polars', 'numpy') "
+        "heavy = [m for m in ('sqlalchemy', 'alembic', 'psycopg', 'polars', 'numpy', "
+        "'pyspark', 'duckdb') "
         "if m in sys.modules]; print(heavy)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
     code = (
         "import sys; from scalegate.cli.app import run; rc = run(['--help']); "
-        "print('ALEMBIC' if 'alembic' in sys.modules else 'ok', rc)"
+        "engines = [m for m in ('pyspark', 'duckdb') if m in sys.modules]; "
+        "print('ALEMBIC' if 'alembic' in sys.modules else 'ok', engines, rc)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip().endswith("ok 0")
+    assert out.stdout.strip().endswith("ok [] 0")
 
 
 def test_sqlite_works_without_psycopg(tmp_path: Path) -> None:

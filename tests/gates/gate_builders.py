@@ -120,12 +120,21 @@ class Make:
         )
 
     def evidence(
-        self, id: int, kind: str, status: str = "pass", *, age: timedelta = timedelta(days=3)
+        self,
+        id: int,
+        kind: str,
+        status: str = "pass",
+        *,
+        age: timedelta = timedelta(days=3),
+        subject: str | None = None,
+        summary: str = "",
     ) -> Evidence:
         return Evidence(
             id=id,
             use_case_id=7,
             kind=kind,
+            subject=subject,
+            summary=summary,
             status=status,
             created_at=NOW - age,
             created_by="tina",
@@ -150,6 +159,7 @@ class Make:
         approvals: Sequence[Approval] = (),
         waivers: Sequence[Waiver] = (),
         evidence: Sequence[Evidence] = (),
+        data_checks: Sequence[Evidence] | None = None,
         request: PromotionRequest | None = None,
         policy_version: int = 3,
         now: datetime = NOW,
@@ -163,6 +173,14 @@ class Make:
             approvals=tuple(approvals),
             waivers=tuple(waivers),
             latest_evidence={e.kind: e for e in evidence},
+            # newest first, as the store hands them over; by default the data_check evidence
+            data_checks=sorted(
+                [e for e in evidence if e.kind == "data_check"]
+                if data_checks is None
+                else data_checks,
+                key=lambda e: e.created_at,
+                reverse=True,
+            ),
             request=request,
         )
 

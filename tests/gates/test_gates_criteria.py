@@ -27,6 +27,7 @@ BUILT_IN = {
     "time_box",
     "risk_acceptable",
     "evidence",
+    "data_contract",
 }
 
 
@@ -569,3 +570,125 @@ def test_evidence_too_old(make: Make) -> None:
 )
 def test_evidence_params(params: dict[str, Any], loc: tuple[Any, ...]) -> None:
     assert bad_params("evidence", params)["loc"] == loc
+
+
+# ------------------------------------------------------------------ data_contract
+
+
+def runs(make: Make, subject: str, *history: tuple[str, float]) -> list[Any]:
+    """data_check evidence of one contract from (status, days ago), ids counting up."""
+    return [
+        make.evidence(100 + i, "data_check", status, subject=subject, age=timedelta(days=days))
+        for i, (status, days) in enumerate(history)
+    ]
+
+
+def test_data_contract_needs_a_run(make: Make) -> None:
+    out = make.check("data_contract", {})
+    assert (out.verdict, out.reason) == (FAIL, "no data check run recorded")
+    other = runs(make, "events", ("pass", 1))
+    out = make.check("data_contract", {"contract": "loans"}, make.ctx(evidence=other))
+    assert (out.verdict, out.reason) == (FAIL, "no data check run recorded for contract 'loans'")
+
+
+def test_data_contract_judges_the_newest_run_of_the_named_contract(make: Make) -> None:
+    history = runs(make, "loans", ("fail", 5), ("pass", 1)) + runs(make, "events", ("fail", 0.5))
+    ctx = make.ctx(evidence=history)
+    out = make.check("data_contract", {"contract": "loans"}, ctx)
+    assert (out.verdict, out.reason, out.evidence) == (
+        PASS,
+        "'loans' pass (ev-101, 1 days old)",
+        ("ev-101",),
+    )
+    # without a name every contract checked must pass: events fails
+    out = make.check("data_contract", {}, ctx)
+    assert out.verdict is FAIL
+    assert out.reason == "latest check of 'events' (ev-100) did not pass"
+    assert sorted(out.evidence) == ["ev-100", "ev-101"]
+
+
+def test_data_contract_warnings(make: Make) -> None:
+    ctx = make.ctx(evidence=runs(make, "loans", ("warn", 1)))
+    assert make.check("data_contract", {}, ctx).verdict is PASS
+    out = make.check("data_contract", {"allow_warnings": False}, ctx)
+    assert out.verdict is FAIL
+
+
+def test_data_contract_max_age(make: Make) -> None:
+    ctx = make.ctx(evidence=runs(make, "loans", ("pass", 8.5)))
+    assert make.check("data_contract", {"max_age_days": 9}, ctx).verdict is PASS
+    out = make.check("data_contract", {"max_age_days": 7}, ctx)
+    assert out.verdict is FAIL
+    assert out.reason == "'loans' last checked 8 days ago (ev-100), policy allows 7"
+
+
+@pytest.mark.parametrize(
+    ("rate", "verdict", "reason"),
+    [
+        (0.75, PASS, "'loans' passed 75% (3 of 4 runs in 10 days)"),
+        (0.8, FAIL, "'loans' passed 75% (3 of 4 runs in 10 days), policy asks for 80%"),
+    ],
+)
+def test_data_contract_pass_rate_over_a_window(
+    make: Make, rate: float, verdict: Verdict, reason: str
+) -> None:
+    # the run 12 days ago falls outside the window; the newest failed but the rate holds
+    history = runs(make, "loans", ("fail", 12), ("pass", 9), ("pass", 6), ("pass", 3), ("fail", 1))
+    params = {"min_pass_rate": rate, "window_days": 10}
+    out = make.check("data_contract", params, make.ctx(evidence=history))
+    assert (out.verdict, out.reason) == (verdict, reason)
+
+
+def test_data_contract_pass_rate_with_no_run_in_the_window(make: Make) -> None:
+    ctx = make.ctx(evidence=runs(make, "loans", ("pass", 40)))
+    out = make.check("data_contract", {"min_pass_rate": 0.9}, ctx)
+    assert (out.verdict, out.reason) == (FAIL, "'loans' has no run in the last 30 days")
+
+
+@given(
+    statuses=st.lists(st.sampled_from(["pass", "warn", "fail"]), min_size=1, max_size=30),
+    rate=st.floats(min_value=0.01, max_value=1.0),
+)
+def test_data_contract_pass_rate_matches_a_plain_count(statuses: list[str], rate: float) -> None:
+    make = Make()
+    history = runs(make, "loans", *((s, 0.1 * (i + 1)) for i, s in enumerate(statuses)))
+    out = make.check("data_contract", {"min_pass_rate": rate}, make.ctx(evidence=history))
+    share = sum(s != "fail" for s in statuses) / len(statuses)
+    assert (out.verdict is PASS) == (share >= rate - 1e-12)
+
+
+@pytest.mark.parametrize(
+    ("params", "loc"),
+    [
+        ({"min_pass_rate": 0}, ("min_pass_rate",)),
+        ({"min_pass_rate": 1.5}, ("min_pass_rate",)),
+        ({"window_days": 0}, ("window_days",)),
+        ({"contract": ""}, ("contract",)),
+        ({"max_age": 3}, ("max_age",)),
+    ],
+)
+def test_data_contract_params(params: dict[str, Any], loc: tuple[Any, ...]) -> None:
+    assert bad_params("data_contract", params)["loc"] == loc
+
+
+def test_history_days_is_the_longest_pass_rate_window(make: Make) -> None:
+    from scalegate.gates import history_days
+
+    assert history_days(make.policy()) == 0
+    policy = make.policy(
+        {
+            "production": [
+                {"id": "a", "kind": "data_contract", "params": {"max_age_days": 90}},
+                {"id": "b", "kind": "data_contract", "params": {"min_pass_rate": 0.9}},
+            ],
+            "scaled": [
+                {
+                    "id": "c",
+                    "kind": "data_contract",
+                    "params": {"min_pass_rate": 0.9, "window_days": 14},
+                    "by_tier": {"high": {"window_days": 60}},
+                }
+            ],
+        }
+    )
+    assert history_days(policy) == 60

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 from importlib import resources
+from typing import Any
 
 import pytest
 from gate_builders import Make
 
 from scalegate.domain.decision import GateDecision, Verdict
+from scalegate.domain.evidence import Evidence
 from scalegate.domain.policy import Policy
 from scalegate.domain.stage import GATES, Stage
 from scalegate.domain.use_case import RiskTier
@@ -29,6 +31,14 @@ def verdicts(decision: GateDecision) -> dict[str, Verdict]:
 
 def reasons(decision: GateDecision) -> dict[str, str]:
     return {r.id: r.reason for r in decision.results}
+
+
+def prepared(make: Make, *args: Any, data_checks: list[Evidence] | None = None, **kw: Any) -> Any:
+    """``make.ctx`` for a use case whose data contract passed its latest check (ev-99),
+    unless the test hands over its own ``data_checks``."""
+    if data_checks is None:
+        data_checks = [make.evidence(99, "data_check", subject="applications")]
+    return make.ctx(*args, data_checks=data_checks, **kw)
 
 
 def test_default_policy_loads(default: Policy) -> None:
@@ -52,6 +62,7 @@ def test_default_policy_criteria(default: Policy) -> None:
         "risk",
         "time-box",
         "risk-approval",
+        "data-contract",
         "model-card",
         "business-approval",
     ]
@@ -72,7 +83,8 @@ def test_every_default_criterion_has_valid_params_for_every_tier(
 
 
 def test_a_prepared_limited_tier_pilot_passes_production(make: Make, default: Policy) -> None:
-    ctx = make.ctx(
+    ctx = prepared(
+        make,
         make.use_case(risk_tier="limited"),
         default,
         approvals=[make.approval(1, "risk", "rita"), make.approval(2, "business", "omar")],
@@ -84,12 +96,14 @@ def test_a_prepared_limited_tier_pilot_passes_production(make: Make, default: Po
     assert reasons(decision)["time-box"] == "in pilot for 10 of 120 days"
     assert {r.id: r.evidence for r in decision.results if r.evidence} == {
         "risk-approval": ("ap-1",),
+        "data-contract": ("ev-99",),
         "business-approval": ("ap-2",),
     }
 
 
 def test_minimal_tier_needs_no_risk_sign_off(make: Make, default: Policy) -> None:
-    ctx = make.ctx(
+    ctx = prepared(
+        make,
         make.use_case(risk_tier="minimal"),
         default,
         approvals=[make.approval(2, "business", "omar")],
@@ -103,14 +117,14 @@ def test_minimal_tier_needs_no_risk_sign_off(make: Make, default: Policy) -> Non
 def test_high_tier_needs_data_sign_off_and_a_model_card(make: Make, default: Policy) -> None:
     uc = make.use_case(risk_tier="high")
     approvals = [make.approval(1, "risk", "rita"), make.approval(2, "business", "omar")]
-    decision = evaluate_gate(make.ctx(uc, default, approvals=approvals), Stage.PRODUCTION)
+    decision = evaluate_gate(prepared(make, uc, default, approvals=approvals), Stage.PRODUCTION)
     assert [b.id for b in decision.blockers] == ["risk-approval", "model-card"]
     assert reasons(decision)["risk-approval"] == "missing approval from data"
     assert reasons(decision)["model-card"] == "no model_card evidence recorded"
 
     stale = make.evidence(5, "model_card", age=timedelta(days=500))
     decision = evaluate_gate(
-        make.ctx(uc, default, approvals=approvals, evidence=[stale]), Stage.PRODUCTION
+        prepared(make, uc, default, approvals=approvals, evidence=[stale]), Stage.PRODUCTION
     )
     assert reasons(decision)["model-card"] == (
         "latest model_card (ev-5) is 500 days old, policy allows 365"
@@ -119,11 +133,12 @@ def test_high_tier_needs_data_sign_off_and_a_model_card(make: Make, default: Pol
     approvals.append(make.approval(3, "data", "dan"))
     card = make.evidence(6, "model_card", age=timedelta(days=20))
     decision = evaluate_gate(
-        make.ctx(uc, default, approvals=approvals, evidence=[card]), Stage.PRODUCTION
+        prepared(make, uc, default, approvals=approvals, evidence=[card]), Stage.PRODUCTION
     )
     assert decision.passed, decision.blockers
     assert {r.id: r.evidence for r in decision.results if r.evidence} == {
         "risk-approval": ("ap-1", "ap-3"),
+        "data-contract": ("ev-99",),
         "model-card": ("ev-6",),
         "business-approval": ("ap-2",),
     }
@@ -134,7 +149,8 @@ def test_prohibited_never_passes(make: Make, default: Policy) -> None:
     approvals = [make.approval(1, "business", "omar")]
     for gate, stage in ((Stage.PILOT, "idea"), (Stage.PRODUCTION, "pilot")):
         decision = evaluate_gate(
-            make.ctx(
+            prepared(
+                make,
                 uc.model_copy(update={"stage": Stage(stage)}),
                 default,
                 approvals=[
@@ -150,13 +166,13 @@ def test_prohibited_never_passes(make: Make, default: Policy) -> None:
 def test_a_pilot_past_its_time_box_needs_a_waiver(make: Make, default: Policy) -> None:
     uc = make.use_case(stage_entered_at=make.now - timedelta(days=130))
     approvals = [make.approval(1, "risk", "rita"), make.approval(2, "business", "omar")]
-    decision = evaluate_gate(make.ctx(uc, default, approvals=approvals), Stage.PRODUCTION)
+    decision = evaluate_gate(prepared(make, uc, default, approvals=approvals), Stage.PRODUCTION)
     assert [b.id for b in decision.blockers] == ["time-box"]
     assert reasons(decision)["time-box"] == "in pilot for 130 days, past its 120-day time box by 10"
 
     waiver = make.waiver(4, "time-box", approver="eve", justification="go decision on 2025-05-30")
     decision = evaluate_gate(
-        make.ctx(uc, default, approvals=approvals, waivers=[waiver]), Stage.PRODUCTION
+        prepared(make, uc, default, approvals=approvals, waivers=[waiver]), Stage.PRODUCTION
     )
     assert decision.passed
     (tb,) = (r for r in decision.results if r.id == "time-box")
@@ -168,10 +184,48 @@ def test_a_pilot_past_its_time_box_needs_a_waiver(make: Make, default: Policy) -
 def test_the_business_owner_cannot_sponsor_their_own_use_case(make: Make, default: Policy) -> None:
     uc = make.use_case(business_owner="omar")
     approvals = [make.approval(1, "risk", "rita"), make.approval(2, "business", "omar")]
-    decision = evaluate_gate(make.ctx(uc, default, approvals=approvals), Stage.PRODUCTION)
+    decision = evaluate_gate(prepared(make, uc, default, approvals=approvals), Stage.PRODUCTION)
     assert [b.id for b in decision.blockers] == ["business-approval"]
     assert reasons(decision)["business-approval"] == (
         "missing approval from business (omar's business approval ignored: owns this use case)"
+    )
+
+
+def test_production_needs_a_recent_passing_check_of_every_contract(
+    make: Make, default: Policy
+) -> None:
+    uc = make.use_case(risk_tier="minimal")
+    approvals = [make.approval(2, "business", "omar")]
+
+    def data_contract(*runs: Evidence) -> tuple[Verdict, str]:
+        decision = evaluate_gate(
+            prepared(make, uc, default, approvals=approvals, data_checks=list(runs)),
+            Stage.PRODUCTION,
+        )
+        (r,) = (r for r in decision.results if r.id == "data-contract")
+        return r.verdict, r.reason
+
+    assert data_contract() == (FAIL, "no data check run recorded")
+    failed = make.evidence(
+        11,
+        "data_check",
+        "fail",
+        subject="loans",
+        age=timedelta(days=1),
+        summary="loans v2: 1 failed (age.between), 0 warnings, 5,000 rows",
+    )
+    older_pass = make.evidence(10, "data_check", subject="loans", age=timedelta(days=2))
+    assert data_contract(failed, older_pass) == (
+        FAIL,
+        "latest check of 'loans' (ev-11) did not pass: 1 failed (age.between), 0 warnings, "
+        "5,000 rows",
+    )
+    warned = make.evidence(12, "data_check", "warn", subject="loans", age=timedelta(hours=1))
+    assert data_contract(warned, failed)[0] is PASS
+    stale = make.evidence(13, "data_check", subject="events", age=timedelta(days=45))
+    assert data_contract(warned, stale) == (
+        FAIL,
+        "'events' last checked 45 days ago (ev-13), policy allows 30",
     )
 
 
@@ -187,7 +241,7 @@ def test_a_bare_idea_is_told_what_is_missing(make: Make, default: Policy) -> Non
         departments=(),
         stage_entered_at=make.now - timedelta(days=5),
     )
-    decision = evaluate_gate(make.ctx(uc, default), Stage.PILOT)
+    decision = evaluate_gate(prepared(make, uc, default), Stage.PILOT)
     assert verdicts(decision) == {
         "charter": FAIL,
         "risk": PASS,
@@ -204,7 +258,7 @@ def test_a_bare_idea_is_told_what_is_missing(make: Make, default: Policy) -> Non
 def test_a_written_up_idea_with_sponsor_passes_pilot(make: Make, default: Policy) -> None:
     uc = make.use_case(stage="idea", technical_owner=None, kpis=(), integration_targets=())
     approval = make.approval(1, "business", "omar", gate=Stage.PILOT, stage=Stage.IDEA)
-    decision = evaluate_gate(make.ctx(uc, default, approvals=[approval]), Stage.PILOT)
+    decision = evaluate_gate(prepared(make, uc, default, approvals=[approval]), Stage.PILOT)
     assert decision.passed, decision.blockers
 
 
@@ -218,7 +272,7 @@ def test_scaling_needs_distinct_owners_endorsement_and_a_recent_risk_sign_off(
     old_risk = make.approval(
         1, "risk", "rita", gate=Stage.SCALED, stage=Stage.PRODUCTION, age=timedelta(days=400)
     )
-    decision = evaluate_gate(make.ctx(uc, default, approvals=[old_risk]), Stage.SCALED)
+    decision = evaluate_gate(prepared(make, uc, default, approvals=[old_risk]), Stage.SCALED)
     assert [b.id for b in decision.blockers] == [
         "owners",
         "executive-endorsement",
@@ -234,7 +288,7 @@ def test_scaling_needs_distinct_owners_endorsement_and_a_recent_risk_sign_off(
         make.approval(2, "risk", "rita", gate=Stage.SCALED, stage=Stage.PRODUCTION),
         make.approval(3, "executive", "eve", gate=Stage.SCALED, stage=Stage.PRODUCTION),
     ]
-    decision = evaluate_gate(make.ctx(uc, default, approvals=approvals), Stage.SCALED)
+    decision = evaluate_gate(prepared(make, uc, default, approvals=approvals), Stage.SCALED)
     assert decision.passed, decision.blockers
     # production has no time box in the default policy and scaled does not check it
     assert "time-box" not in verdicts(decision)

@@ -40,8 +40,14 @@ def test_demo_has_stalled_use_cases_for_each_reason(demo_store) -> None:
     # missing risk approval
     assert blockers["churn-prediction"]["risk-approval"] == "missing approval from risk"
     # past its time box
-    assert stalled["demand-forecast"].why == "past its time box"
+    assert "past its time box" in stalled["demand-forecast"].why
     assert "past its 120-day time box" in blockers["demand-forecast"]["time-box"]
+    # production data that breaks its contract, and a pilot whose data was never checked
+    assert blockers["demand-forecast"]["data-contract"].startswith(
+        "latest check of 'sales-history'"
+    )
+    assert "units.between" in blockers["demand-forecast"]["data-contract"]
+    assert blockers["contract-review"]["data-contract"] == "no data check run recorded"
     assert all(s.days_stalled > 0 for s in p.stalled)
     # and something is ready to go, so the demo has a happy path too
     assert "fraud-alerts" in p.ready
@@ -77,3 +83,30 @@ def test_demo_refuses_a_workspace_with_its_own_users(store) -> None:
     with pytest.raises(ConflictError, match="already has users of its own"):
         demo.build(store)
     assert snapshot(store) == before
+
+
+def test_demo_data_checks_are_real_runs(demo_store) -> None:
+    from scalegate.services import data_checks
+    from scalegate.services.demo_data import CONTRACTS, batch
+
+    runs = registry.list_evidence(demo_store, "demand-forecast", kind="data_check")
+    assert [(r.subject, r.status.value) for r in runs] == [
+        ("sales-history", "fail"),
+        ("sales-history", "pass"),
+    ]
+    stored = registry.get_evidence(demo_store, runs[0].ref).payload
+    results = {r["id"]: r for r in stored["results"]}
+    # about 3% of the generated units were negated; the stored count is the engine's
+    assert results["units.between"]["status"] == "fail"
+    assert 20 < results["units.between"]["failing"] < 120
+    assert stored["profile"]["row_count"] == stored["dataset"]["rows"] == 2000
+    # the same seeded batch, re-run, gives the stored count, and so does plain Polars
+    contract = data_checks.load_contract(CONTRACTS["sales-history"], "sales-history.yaml")
+    at = runs[0].created_at
+    frame = batch("sales-history", seed=len("demand-forecast") * 100 + 1, at=at, broken=True)
+    again = data_checks.run(frame, contract, now=at)
+    assert again.result("units.between").failing == results["units.between"]["failing"]
+    assert (frame["units"] < 0).sum() == results["units.between"]["failing"]
+    weekly = registry.list_evidence(demo_store, "claims-triage", kind="data_check")
+    assert [r.status.value for r in weekly].count("fail") == 1
+    assert len(weekly) == 5

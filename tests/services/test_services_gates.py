@@ -39,6 +39,13 @@ gates:
 """
 
 
+def _data_checked(store, slug: str = "uc-one") -> None:
+    """A passing data contract check, as the default policy's production gate asks."""
+    registry.record_evidence(
+        store, slug, kind="data_check", subject="applications", status="pass", actor="ben"
+    )
+
+
 def _idea(store, slug: str = "uc-one", **overrides) -> None:
     registry.add(store, charter(slug, **overrides), actor="ben")
 
@@ -169,6 +176,8 @@ def test_full_path_to_scaled(team) -> None:
     gates.approve(team, "uc-one", gate="production", domain="business", actor="omar")
     assert not gates.promote(team, "uc-one", "production", actor="ben").promoted
     gates.approve(team, "uc-one", gate="production", domain="risk", actor="rita")
+    assert not gates.promote(team, "uc-one", "production", actor="ben").promoted
+    _data_checked(team)
     assert gates.promote(team, "uc-one", "production", actor="ben").promoted
     gates.approve(team, "uc-one", gate="scaled", domain="executive", actor="eve")
     gates.approve(team, "uc-one", gate="scaled", domain="risk", actor="rita")
@@ -292,6 +301,7 @@ def test_requester_cannot_approve_or_waive_the_promotion_they_requested(team) ->
     # someone else may approve it: ada (admin) approves risk, omar business
     gates.approve(team, "uc-one", gate="production", domain="risk", actor="ada")
     gates.approve(team, "uc-one", gate="production", domain="business", actor="omar")
+    _data_checked(team)
     assert gates.promote(team, "uc-one", "production", actor="ben").promoted
 
 

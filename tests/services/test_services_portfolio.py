@@ -14,7 +14,8 @@ from scalegate.services import gates, policies, portfolio, registry
 KPI_NO_BASELINE = [{"name": "after-call work", "unit": "s", "direction": "decrease", "target": 45}]
 
 
-def _pilot(store, slug: str, days: int, now, **overrides) -> None:
+def _pilot(store, slug: str, days: int, now, *, checked: bool = True, **overrides) -> None:
+    """A pilot for ``days``; ``checked``: its data contract passed a check yesterday."""
     registry.add(
         store,
         charter(slug, **overrides),
@@ -22,6 +23,16 @@ def _pilot(store, slug: str, days: int, now, **overrides) -> None:
         stage=Stage.PILOT,
         stage_since=now - timedelta(days=days),
     )
+    if checked:
+        registry.record_evidence(
+            store,
+            slug,
+            kind="data_check",
+            subject="applications",
+            status="pass",
+            actor="ben",
+            at=now - timedelta(days=1),
+        )
 
 
 def _approve(store, slug: str, *domains: str) -> None:

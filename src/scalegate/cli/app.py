@@ -11,7 +11,18 @@ try:  # typer >= 0.20 ships its own copy of click and no longer depends on click
 except ImportError:  # older typer runs on click itself
     from click import ClickException, UsageError  # type: ignore[assignment]
 
-from scalegate.cli import audit, check, demo, evidence, gate, policy, portfolio, usecase, user
+from scalegate.cli import (
+    audit,
+    check,
+    contract,
+    demo,
+    evidence,
+    gate,
+    policy,
+    portfolio,
+    usecase,
+    user,
+)
 from scalegate.cli.common import State
 from scalegate.cli.output import console, error
 from scalegate.errors import ScalegateError
@@ -69,6 +80,7 @@ app.add_typer(user.app, name="user")
 app.add_typer(policy.app, name="policy")
 app.add_typer(evidence.app, name="evidence")
 app.add_typer(audit.app, name="audit")
+app.add_typer(contract.app, name="contract")
 gate.register(app)
 check.register(app)
 portfolio.register(app)

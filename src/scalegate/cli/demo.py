@@ -1,11 +1,14 @@
 """``scalegate demo``: an example portfolio to explore."""
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from scalegate.cli.common import state
-from scalegate.cli.output import console
+from scalegate.cli.output import console, esc
+from scalegate.errors import ValidationError
+from scalegate.services.clock import utcnow
 
 
 def register(app: typer.Typer) -> None:
@@ -17,6 +20,14 @@ def demo(
     db: Annotated[
         str | None, typer.Option("--db", help="Database for the demo [default: ./scalegate.db]")
     ] = None,
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            "--data",
+            help="Also write the demo's data contracts with a clean and a broken Parquet batch "
+            "each into this folder, to try 'scalegate check' on",
+        ),
+    ] = None,
 ) -> None:
     """Build a realistic example portfolio (idempotent) and show what is stuck and why."""
     from scalegate.cli.portfolio import render
@@ -25,6 +36,14 @@ def demo(
     from scalegate.store.database import redact
 
     st = state(ctx)
+    written = []
+    if data is not None:
+        from scalegate.services import demo_data
+
+        try:
+            written = demo_data.export(data, now=utcnow())
+        except OSError as exc:
+            raise ValidationError(f"--data {data}: cannot write: {exc.strerror or exc}") from None
     if db is not None:
         st.close()
         st.settings = st.settings.model_copy(update={"db": db})
@@ -40,6 +59,12 @@ def demo(
     else:
         console.print(f"demo: already present in {where}; nothing added\n")
     render(portfolio.build(store))
+    if data is not None:
+        console.print(f"\nwrote {len(written)} files to {esc(str(data))}")
+        console.print(
+            f"  scalegate check {esc(str(data / 'sales-history-broken.parquet'))} "
+            f"-c {esc(str(data / 'sales-history.yaml'))}"
+        )
     flag = f" --db {st.settings.db}" if db is not None else ""
     console.print(
         "\n[bold]Try next[/]\n"

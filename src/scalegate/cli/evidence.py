@@ -27,6 +27,10 @@ def add(
     at: Annotated[
         str | None, typer.Option(help="When it was produced (YYYY-MM-DD) [default: now]")
     ] = None,
+    subject: Annotated[
+        str | None,
+        typer.Option(help="What it is about within its kind, e.g. the contract of a data_check"),
+    ] = None,
 ) -> None:
     """Record an immutable evidence record for a use case."""
     from scalegate.services import registry
@@ -52,6 +56,7 @@ def add(
         payload=data,
         actor=st.actor,
         at=when,
+        subject=subject,
     )
     console.print(f"recorded {ev.ref}: {ev.kind} {ev.status.value} for {slug}")
 

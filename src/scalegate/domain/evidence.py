@@ -32,6 +32,8 @@ class Evidence(_Record):
     id: int
     use_case_id: int
     kind: str
+    #: what the record is about within its kind, e.g. the contract a ``data_check`` ran
+    subject: str | None = None
     status: EvidenceStatus
     summary: str = ""
     payload: dict[str, Any] = {}

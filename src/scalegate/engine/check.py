@@ -21,6 +21,7 @@ import pydantic
 
 from scalegate.domain import documents
 from scalegate.domain.contract import ColumnSpec, Contract, RuleSpec, Severity
+from scalegate.engine.backends import flag_rows
 from scalegate.engine.frames import Source, read_error, to_lazy
 from scalegate.engine.results import CheckResult, RuleResult, Status, example
 from scalegate.engine.rules import RULES
@@ -342,7 +343,10 @@ def check(
     planned = [s for s in slots if isinstance(s, _Planned)]
     rules = f"{len(planned)} rule" + ("" if len(planned) == 1 else "s")
     phase(f"computing {rules} on {len(schema):,} columns")
-    rows, values, errors = _compute(lf, planned, src)
+    # SQL engines: row rules' flags as columns first (windows cannot sit in aggregates)
+    rule_lf, plans = flag_rows(lf, [p.plan for p in planned])
+    planned = [replace(p, plan=plan) for p, plan in zip(planned, plans, strict=True)]
+    rows, values, errors = _compute(rule_lf, planned, src)
     fetching = False
 
     computed: dict[str, RuleResult] = {}
@@ -364,7 +368,7 @@ def check(
                     fetching = True
                     phase("fetching examples of failing rules")
                 try:
-                    r = replace(r, examples=_examples(lf, p.plan))
+                    r = replace(r, examples=_examples(rule_lf, p.plan))
                 except Exception:
                     r = replace(r, reason=r.reason + " (examples unavailable)")
             computed[p.id] = r

@@ -135,6 +135,11 @@ def _suffixed(expr: nw.Expr, name: str) -> nw.Expr:
     return expr.name.suffix(_SEP + name)
 
 
+def _tally(condition: nw.Expr) -> nw.Expr:
+    """How many rows ``condition`` holds for (SQL engines do not sum booleans)."""
+    return condition.cast(nw.Int64).sum()
+
+
 def _aggregates(columns: list[_Column], *, exact_distinct: bool) -> list[nw.Expr]:
     exprs = [nw.len().alias("rows")]
     everything = [c.key for c in columns]
@@ -147,9 +152,9 @@ def _aggregates(columns: list[_Column], *, exact_distinct: bool) -> list[nw.Expr
     if floats:
         x = nw.col(*floats)
         exprs += [
-            _suffixed(x.is_nan().sum(), "nan"),
-            _suffixed((x == float("inf")).sum(), "pos_inf"),
-            _suffixed((x == float("-inf")).sum(), "neg_inf"),
+            _suffixed(_tally(x.is_nan()), "nan"),
+            _suffixed(_tally(x == float("inf")), "pos_inf"),
+            _suffixed(_tally(x == float("-inf")), "neg_inf"),
         ]
     if numbers:
         x = nw.col(*numbers)
@@ -160,9 +165,9 @@ def _aggregates(columns: list[_Column], *, exact_distinct: bool) -> list[nw.Expr
             _suffixed(x.max(), "max"),
             _suffixed(as_float.mean(), "mean"),
             _suffixed(as_float.var(ddof=0), "var"),
-            _suffixed((x < 0).sum(), "negative"),
-            _suffixed((x == 0).sum(), "zero"),
-            _suffixed((x > 0).sum(), "positive"),
+            _suffixed(_tally(x < 0), "negative"),
+            _suffixed(_tally(x == 0), "zero"),
+            _suffixed(_tally(x > 0), "positive"),
         ]
     if temporal:
         x = nw.col(*temporal)

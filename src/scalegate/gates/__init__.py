@@ -1,16 +1,19 @@
 """Policy x evidence -> verdict and reason per criterion. Pure functions."""
 
 from scalegate.gates.context import GateContext
+from scalegate.gates.criteria import DATA_CHECK, history_days
 from scalegate.gates.evaluate import evaluate_gate
 from scalegate.gates.registry import CRITERIA, Criterion, Outcome, register
 from scalegate.gates.validate import load_policy, validate_policy
 
 __all__ = [
     "CRITERIA",
+    "DATA_CHECK",
     "Criterion",
     "GateContext",
     "Outcome",
     "evaluate_gate",
+    "history_days",
     "load_policy",
     "register",
     "validate_policy",

@@ -18,7 +18,10 @@ class GateContext:
 
     ``approvals`` and ``waivers`` are those recorded while the use case was in its current
     stage; ``latest_evidence`` maps an evidence kind to its newest record (without its
-    payload: criteria judge evidence by kind, status and age).
+    payload: criteria judge evidence by kind, status and age). ``data_checks`` holds the
+    use case's ``data_check`` records, newest first, without payloads: the newest per
+    contract, plus every run inside the longest window a ``data_contract`` criterion of the
+    policy looks back over (see :func:`scalegate.gates.history_days`).
     """
 
     use_case: UseCase
@@ -29,4 +32,5 @@ class GateContext:
     approvals: Sequence[Approval] = ()
     waivers: Sequence[Waiver] = ()
     latest_evidence: Mapping[str, Evidence] = field(default_factory=dict)
+    data_checks: Sequence[Evidence] = ()
     request: PromotionRequest | None = None

@@ -7,7 +7,8 @@ from typing import Annotated
 
 from pydantic import Field, field_validator
 
-from scalegate.domain.evidence import EvidenceStatus
+from scalegate.domain.evidence import Evidence, EvidenceStatus
+from scalegate.domain.policy import Policy
 from scalegate.domain.stage import Stage
 from scalegate.domain.use_case import CHARTER_FIELDS, IntegrationMode, RiskTier
 from scalegate.domain.user import DOMAIN_PATTERN
@@ -240,3 +241,102 @@ def evidence(p: EvidenceParams, ctx: GateContext, gate: Stage) -> Outcome:
             ev.ref,
         )
     return Outcome.ok(f"{kind} {ev.status.value} ({ev.ref}, {int(age)} days old)", ev.ref)
+
+
+# ---------------------------------------------------------------- data_contract
+#: evidence kind of stored data check runs (``scalegate check --use-case``)
+DATA_CHECK = "data_check"
+
+
+class DataContractParams(Params):
+    #: the contract's name; leave out to require every contract checked for the use case
+    contract: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    #: the newest run must be at most this old
+    max_age_days: Annotated[int, Field(gt=0)] | None = None
+    #: judge the share of passing runs over ``window_days`` instead of the newest run alone
+    min_pass_rate: Annotated[float, Field(gt=0, le=1)] | None = None
+    window_days: Annotated[int, Field(gt=0, le=366)] = 30
+    #: a run whose only failures are ``warn`` rules counts as passing
+    allow_warnings: bool = True
+
+
+def _passing(p: DataContractParams, ev: Evidence) -> bool:
+    ok = (EvidenceStatus.PASS, EvidenceStatus.WARN) if p.allow_warnings else (EvidenceStatus.PASS,)
+    return ev.status in ok
+
+
+def _one_contract(
+    p: DataContractParams, name: str, runs: list[Evidence], ctx: GateContext
+) -> tuple[bool, str, str]:
+    """(passed, reason, evidence ref) for the runs of one contract, newest first."""
+    latest = runs[0]
+    age = (ctx.now - latest.created_at).total_seconds() / 86400.0
+    if p.max_age_days is not None and age > p.max_age_days:
+        return (
+            False,
+            f"'{name}' last checked {int(age)} days ago ({latest.ref}), "
+            f"policy allows {p.max_age_days}",
+            latest.ref,
+        )
+    if p.min_pass_rate is None:
+        if _passing(p, latest):
+            return (
+                True,
+                f"'{name}' {latest.status.value} ({latest.ref}, {int(age)} days old)",
+                latest.ref,
+            )
+        detail = latest.summary.split(": ", 1)[-1] if latest.summary.startswith(name) else ""
+        reason = f"latest check of '{name}' ({latest.ref}) did not pass"
+        return False, reason + (f": {detail}" if detail else ""), latest.ref
+    since = ctx.now - timedelta(days=p.window_days)
+    window = [r for r in runs if r.created_at >= since]
+    if not window:
+        return False, f"'{name}' has no run in the last {p.window_days} days", latest.ref
+    passed = sum(_passing(p, r) for r in window)
+    rate = passed / len(window)
+    share = f"{passed} of {_plural(len(window), 'run')} in {p.window_days} days"
+    if rate + 1e-12 < p.min_pass_rate:
+        return (
+            False,
+            f"'{name}' passed {rate:.0%} ({share}), policy asks for {p.min_pass_rate:.0%}",
+            latest.ref,
+        )
+    return True, f"'{name}' passed {rate:.0%} ({share})", latest.ref
+
+
+@register(
+    "data_contract",
+    DataContractParams,
+    "data checks of the named contract (or of every contract checked) pass",
+)
+def data_contract(p: DataContractParams, ctx: GateContext, gate: Stage) -> Outcome:
+    by_contract: dict[str, list[Evidence]] = {}
+    for ev in ctx.data_checks:  # newest first
+        by_contract.setdefault(ev.subject or "(unnamed)", []).append(ev)
+    if p.contract is not None:
+        if p.contract not in by_contract:
+            return Outcome.fail(f"no data check run recorded for contract '{p.contract}'")
+        by_contract = {p.contract: by_contract[p.contract]}
+    elif not by_contract:
+        return Outcome.fail("no data check run recorded")
+    verdicts = [_one_contract(p, name, runs, ctx) for name, runs in sorted(by_contract.items())]
+    refs = [ref for _, _, ref in verdicts]
+    failed = [reason for ok, reason, _ in verdicts if not ok]
+    if failed:
+        return Outcome.fail("; ".join(failed), *refs)
+    return Outcome.ok("; ".join(reason for _, reason, _ in verdicts), *refs)
+
+
+def history_days(policy: Policy) -> int:
+    """How many days of data check history the policy's ``data_contract`` criteria look
+    back over (the longest ``window_days`` of those judging a pass rate; 0 when none does)."""
+    longest = 0
+    for specs in policy.gates.values():
+        for spec in specs:
+            if spec.kind != "data_contract":
+                continue
+            for params in (spec.params, *spec.by_tier.values()):
+                merged = {**spec.params, **params}
+                if merged.get("min_pass_rate") is not None:
+                    longest = max(longest, int(merged.get("window_days", 30)))
+    return longest

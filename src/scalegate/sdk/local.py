@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Union
 
 from scalegate.audit import ChainReport
 from scalegate.domain.decision import GateDecision
 from scalegate.domain.evidence import Evidence
 from scalegate.domain.use_case import UseCase
-from scalegate.services import gates, portfolio, registry
+from scalegate.errors import ValidationError
+from scalegate.services import data_checks, gates, portfolio, registry
 from scalegate.services.audit import verify
 from scalegate.services.portfolio import Portfolio
 from scalegate.services.workspace import open_store
 from scalegate.store import Store
+
+if TYPE_CHECKING:
+    from scalegate.domain.contract import Contract
+    from scalegate.engine.results import CheckResult
 
 
 class UseCaseClient:
@@ -62,8 +69,76 @@ class UseCaseClient:
             at=at,
         )
 
+    def check(
+        self, data: Any, contract: ContractLike, *, record: bool = True, now: datetime | None = None
+    ) -> CheckRun:
+        """Check a data batch against a contract and (by default) store the run as this use
+        case's ``data_check`` evidence, with its dataset fingerprint and profile (audited).
+
+        ``data`` is a path (Parquet, CSV or NDJSON file, folder or glob) or a pandas, Polars,
+        PyArrow, DuckDB or PySpark frame; ``contract`` a YAML file path, YAML text or a
+        loaded contract. Nothing is stored when the data cannot be read.
+
+        Example:
+            >>> run = uc.check(df, contract="contracts/applications.yaml")  # doctest: +SKIP
+            >>> run.passed, run.evidence.ref, [r.id for r in run.failed]  # doctest: +SKIP
+        """
+        store = self._client.store
+        spec = _contract(contract)
+        if record:
+            data_checks.can_record(store, self.slug, actor=self._client.user)
+        result = data_checks.run(data, spec, now=now)
+        evidence = (
+            data_checks.record(store, self.slug, result, actor=self._client.user)
+            if record
+            else None
+        )
+        return CheckRun(result, evidence)
+
     def __repr__(self) -> str:
         return f"UseCaseClient({self.slug!r})"
+
+
+ContractLike = Union[str, Path, "Contract"]
+
+
+def _contract(contract: ContractLike) -> Contract:
+    from scalegate.domain.contract import Contract
+
+    if isinstance(contract, Contract):
+        from scalegate.engine.check import validate_contract
+
+        return validate_contract(contract, source=f"contract '{contract.contract}'")
+    if isinstance(contract, Path) or (isinstance(contract, str) and "\n" not in contract):
+        path = Path(contract)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ValidationError(f"{path}: no such contract file", field="contract") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ValidationError(f"{path}: cannot read: {exc}", field="contract") from None
+        return data_checks.load_contract(text, str(path))
+    return data_checks.load_contract(contract, "<contract text>")
+
+
+@dataclass(frozen=True)
+class CheckRun:
+    """A check run: the :class:`~scalegate.engine.results.CheckResult` (``passed``,
+    ``failed``, ``warnings``, ``results``, ``profile``, ``to_dict()`` are available on the run
+    itself) and the evidence it was stored as, if any."""
+
+    result: CheckResult
+    evidence: Evidence | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or name == "result":
+            raise AttributeError(name)
+        return getattr(self.result, name)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = self.result.to_dict()
+        out["evidence"] = self.evidence.ref if self.evidence is not None else None
+        return out
 
 
 class Client:
@@ -83,6 +158,11 @@ class Client:
 
     def portfolio(self) -> Portfolio:
         return portfolio.build(self.store)
+
+    def check(self, data: Any, contract: ContractLike, *, now: datetime | None = None) -> CheckRun:
+        """Check data against a contract without storing the run (see
+        :meth:`UseCaseClient.check` to store it as a use case's evidence)."""
+        return CheckRun(data_checks.run(data, _contract(contract), now=now))
 
     def verify_audit(self) -> ChainReport:
         return verify(self.store)

@@ -4,21 +4,23 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from scalegate.audit import canonical_json
 from scalegate.domain.evidence import Evidence
 from scalegate.domain.user import Role
+from scalegate.gates import DATA_CHECK
 from scalegate.services import registry
 from scalegate.services.access import require
 from scalegate.store import Store
 
 if TYPE_CHECKING:
     from scalegate.domain.contract import Contract
-    from scalegate.engine.results import CheckResult
+    from scalegate.engine.results import CheckResult, RuleResult
 
 #: evidence kind of stored check runs (a gate asks for it with kind `evidence`)
-EVIDENCE_KIND = "data_check"
+EVIDENCE_KIND = DATA_CHECK
 
 
 def load_contract(text: str, source: str) -> Contract:
@@ -29,15 +31,20 @@ def load_contract(text: str, source: str) -> Contract:
 
 
 def run(
-    data: Any, contract: Contract, *, on_phase: Callable[[str], None] | None = None
+    data: Any,
+    contract: Contract,
+    *,
+    now: datetime | None = None,
+    on_phase: Callable[[str], None] | None = None,
 ) -> CheckResult:
     """Check ``data`` (a path or any dataframe) against ``contract``. Reads only.
 
+    ``now`` is the time freshness rules measure against (default: the current time);
     ``on_phase`` is called with a short description as each phase of the run starts.
     """
     from scalegate.engine.check import check
 
-    return check(data, contract, on_phase=on_phase)
+    return check(data, contract, now=now, on_phase=on_phase)
 
 
 def input_bytes(path: str) -> int:
@@ -66,20 +73,40 @@ def can_record(store: Store, slug: str, *, actor: str | None) -> None:
         registry.use_case_in(conn, slug)
 
 
-def record(store: Store, slug: str, result: CheckResult, *, actor: str | None) -> Evidence:
-    """Store a check run as immutable ``data_check`` evidence of a use case (audited)."""
+def record(
+    store: Store,
+    slug: str,
+    result: CheckResult,
+    *,
+    actor: str | None,
+    at: datetime | None = None,
+) -> Evidence:
+    """Store a check run as immutable ``data_check`` evidence of a use case (audited).
+
+    The evidence's subject is the contract's name, which ``data_contract`` criteria ask for;
+    its payload holds the dataset fingerprint, every rule result and the profile.
+    """
     status = "fail" if result.failed else ("warn" if result.warnings else "pass")
-    summary = (
-        f"{result.contract} v{result.version}: {len(result.failed)} failed, "
-        f"{len(result.warnings)} warnings, {result.rows:,} rows"
-    )
+    summary = f"{result.contract} v{result.version}: {_listed(result.failed, 'failed')}, "
+    summary += f"{_listed(result.warnings, 'warnings')}, {result.rows:,} rows"
     payload = {"dataset": fingerprint(result), **result.to_dict()}
     return registry.record_evidence(
         store,
         slug,
         kind=EVIDENCE_KIND,
+        subject=result.contract,
         status=status,
         summary=summary,
         payload=payload,
         actor=actor,
+        at=at,
     )
+
+
+def _listed(results: tuple[RuleResult, ...], what: str, shown: int = 3) -> str:
+    """``2 failed (units.between, dataset.freshness)``: a count and the first few rule ids."""
+    if not results:
+        return f"0 {what}"
+    ids = ", ".join(r.id for r in results[:shown])
+    more = f" and {len(results) - shown} more" if len(results) > shown else ""
+    return f"{len(results)} {what} ({ids}{more})"

@@ -9,8 +9,9 @@ from typing import Any
 
 from scalegate.domain.stage import Stage
 from scalegate.errors import ConflictError
-from scalegate.services import gates, registry, users
+from scalegate.services import data_checks, gates, registry, users
 from scalegate.services.clock import utcnow
+from scalegate.services.demo_data import CONTRACTS, DemoRun, batch
 from scalegate.store import Store
 from scalegate.store import repositories as repo
 
@@ -63,6 +64,7 @@ class DemoCase:
     days_in_stage: int
     approvals: tuple[tuple[str, str, str], ...] = ()  # (gate, domain, approver)
     evidence: tuple[tuple[str, str, str, int], ...] = ()  # (kind, status, summary, days ago)
+    data_checks: tuple[DemoRun, ...] = ()
     retire_lessons: str | None = None
 
 
@@ -108,6 +110,9 @@ CASES: list[DemoCase] = [
         150,
         approvals=(("scaled", "risk", "rita"),),
         evidence=(("model_card", "pass", "model card v3 reviewed by risk", 120),),
+        data_checks=tuple(
+            DemoRun("claims-intake", days, broken=days == 14) for days in (28, 21, 14, 7, 1)
+        ),
     ),
     DemoCase(
         {
@@ -126,6 +131,10 @@ CASES: list[DemoCase] = [
         Stage.PILOT,
         75,
         approvals=(("production", "business", "omar"),),
+        data_checks=(
+            DemoRun("customer-features", 20, broken=True),
+            DemoRun("customer-features", 3),
+        ),
     ),
     DemoCase(
         {
@@ -144,6 +153,7 @@ CASES: list[DemoCase] = [
         Stage.PILOT,
         205,
         approvals=(("production", "business", "omar"),),
+        data_checks=(DemoRun("sales-history", 9), DemoRun("sales-history", 2, broken=True)),
     ),
     DemoCase(
         {
@@ -180,6 +190,7 @@ CASES: list[DemoCase] = [
         Stage.PILOT,
         48,
         approvals=(("production", "risk", "rita"), ("production", "business", "omar")),
+        data_checks=(DemoRun("call-transcripts", 4, broken=True),),
     ),
     DemoCase(
         {
@@ -203,6 +214,7 @@ CASES: list[DemoCase] = [
             ("production", "business", "omar"),
         ),
         evidence=(("model_card", "pass", "model card v1, reviewed", 5),),
+        data_checks=(DemoRun("card-transactions", 1),),
     ),
     DemoCase(
         {
@@ -300,7 +312,23 @@ def build(store: Store, *, now: datetime | None = None) -> DemoResult:
                 actor=case.charter.get("technical_owner") or ADMIN,
                 at=now - timedelta(days=days_ago),
             )
+        _check_batches(store, slug, case, now)
         if case.retire_lessons:
             registry.retire(store, slug, lessons=case.retire_lessons, actor=ADMIN, now=now)
         made_cases += 1
     return DemoResult(made_users, made_cases)
+
+
+def _check_batches(store: Store, slug: str, case: DemoCase, now: datetime) -> None:
+    """Run each of the case's demo batches through its contract and store the run."""
+    actor = case.charter.get("technical_owner") or ADMIN
+    contracts = {}
+    for i, run in enumerate(case.data_checks):
+        if run.contract not in contracts:
+            contracts[run.contract] = data_checks.load_contract(
+                CONTRACTS[run.contract], f"{run.contract}.yaml"
+            )
+        at = now - timedelta(days=run.days_ago, hours=3)
+        frame = batch(run.contract, seed=len(slug) * 100 + i, at=at, broken=run.broken)
+        result = data_checks.run(frame, contracts[run.contract], now=at)
+        data_checks.record(store, slug, result, actor=actor, at=at)

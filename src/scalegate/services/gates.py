@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection
 
 from scalegate.domain.decision import GateDecision
-from scalegate.domain.evidence import Approval, PromotionRequest, Waiver
+from scalegate.domain.evidence import Approval, Evidence, PromotionRequest, Waiver
+from scalegate.domain.policy import Policy
 from scalegate.domain.stage import GATES, Stage, check_promotion, next_stage, parse_gate
 from scalegate.domain.use_case import UseCase
 from scalegate.domain.user import DEFAULT_DOMAINS, Role
@@ -18,7 +19,7 @@ from scalegate.errors import (
     UnknownChoiceError,
     ValidationError,
 )
-from scalegate.gates import GateContext, evaluate_gate
+from scalegate.gates import DATA_CHECK, GateContext, evaluate_gate, history_days
 from scalegate.services import policies
 from scalegate.services.access import require
 from scalegate.services.clock import aware, utcnow
@@ -43,6 +44,15 @@ def _gate_for(uc: UseCase, gate: str | Stage | None) -> Stage:
     return gate if isinstance(gate, Stage) and gate in GATES else parse_gate(str(gate))
 
 
+def data_check_history(
+    conn: Connection, policy: Policy, now: datetime, use_case_ids: list[int] | None = None
+) -> dict[int, list[Evidence]]:
+    """The data check records ``data_contract`` criteria of ``policy`` may look at."""
+    days = history_days(policy)
+    since = now - timedelta(days=days) if days else None
+    return repo.evidence_history(conn, DATA_CHECK, use_case_ids, since=since)
+
+
 def context_for(conn: Connection, uc: UseCase, now: datetime) -> GateContext:
     pv = policies.active_in(conn)
     return GateContext(
@@ -54,6 +64,7 @@ def context_for(conn: Connection, uc: UseCase, now: datetime) -> GateContext:
         approvals=repo.approvals_for(conn, uc.id, uc.stage),
         waivers=repo.waivers_for(conn, uc.id, uc.stage),
         latest_evidence=repo.latest_evidence(conn, [uc.id]).get(uc.id, {}),
+        data_checks=data_check_history(conn, pv.policy, now, [uc.id]).get(uc.id, []),
         request=repo.open_request(conn, uc.id),
     )
 

@@ -18,6 +18,7 @@ from scalegate.domain.stage import PATH, Stage, next_stage
 from scalegate.domain.use_case import RiskTier
 from scalegate.errors import UnknownChoiceError
 from scalegate.gates import GateContext, evaluate_gate
+from scalegate.services import gates as gate_services
 from scalegate.services import policies
 from scalegate.services.clock import utcnow
 from scalegate.store import Store
@@ -122,6 +123,7 @@ def build(
         approvals = repo.all_current_approvals(conn)
         waivers = repo.all_current_waivers(conn)
         evidence = repo.latest_evidence(conn)
+        checks = gate_services.data_check_history(conn, pv.policy, now)
         requests = repo.all_open_requests(conn)
     policy = pv.policy
     stages = {s.value: 0 for s in (*PATH, Stage.RETIRED)}
@@ -142,6 +144,7 @@ def build(
             approvals=approvals.get(uc.id, ()),
             waivers=waivers.get(uc.id, ()),
             latest_evidence=evidence.get(uc.id, {}),
+            data_checks=checks.get(uc.id, ()),
             request=requests.get(uc.id),
         )
         decision = evaluate_gate(ctx, gate)

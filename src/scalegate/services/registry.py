@@ -262,6 +262,7 @@ def retire(
 class _EvidenceInput(pydantic.BaseModel):
     model_config = pydantic.ConfigDict(extra="forbid")
     kind: Annotated[str, Field(pattern=EVIDENCE_KIND_PATTERN)]
+    subject: Annotated[str, Field(min_length=1, max_length=200)] | None = None
     status: EvidenceStatus
     summary: Annotated[str, Field(max_length=2000)] = ""
     payload: dict[str, Any] = {}
@@ -277,10 +278,16 @@ def record_evidence(
     payload: dict[str, Any] | None = None,
     actor: str | None,
     at: datetime | None = None,
+    subject: str | None = None,
 ) -> Evidence:
-    """Attach an immutable evidence record to a use case."""
+    """Attach an immutable evidence record to a use case.
+
+    ``subject`` says what the record is about within its kind (a data check's contract).
+    """
     try:
-        data = _EvidenceInput(kind=kind, status=status, summary=summary, payload=payload or {})
+        data = _EvidenceInput(
+            kind=kind, subject=subject, status=status, summary=summary, payload=payload or {}
+        )
     except pydantic.ValidationError as exc:
         raise documents.field_error(exc, what="evidence field") from None
     now = utcnow()
@@ -301,6 +308,7 @@ def record_evidence(
             payload=data.payload,
             at=when,
             by=user.username,
+            subject=data.subject,
         )
         append_event(
             conn,
@@ -311,6 +319,7 @@ def record_evidence(
             after={
                 "evidence": ev.ref,
                 "kind": ev.kind,
+                **({"subject": ev.subject} if ev.subject is not None else {}),
                 "status": ev.status.value,
                 "summary": ev.summary,
             },

@@ -11,12 +11,14 @@ from typing import Any, TypeVar
 
 from sqlalchemy import (
     JSON,
+    ColumnElement,
     Connection,
     Result,
     Table,
     Text,
     func,
     insert,
+    or_,
     select,
     type_coerce,
     update,
@@ -429,12 +431,14 @@ def insert_evidence(
     payload: dict[str, Any],
     at: datetime,
     by: str,
+    subject: str | None = None,
 ) -> Evidence:
     digest = hashlib.sha256(canonical_json(payload).encode()).hexdigest()
     result = conn.execute(
         insert(t.evidence).values(
             use_case_id=use_case_id,
             kind=kind,
+            subject=subject,
             status=status.value,
             summary=summary,
             payload=payload,
@@ -447,6 +451,7 @@ def insert_evidence(
         id=result.inserted_primary_key[0],  # type: ignore[index]
         use_case_id=use_case_id,
         kind=kind,
+        subject=subject,
         status=status,
         summary=summary,
         payload=payload,
@@ -491,4 +496,33 @@ def latest_evidence(
     for d in _records(rows):
         ev = _evidence(d)
         out.setdefault(ev.use_case_id, {})[ev.kind] = ev
+    return out
+
+
+def evidence_history(
+    conn: Connection,
+    kind: str,
+    use_case_ids: Iterable[int] | None = None,
+    *,
+    since: datetime | None = None,
+) -> dict[int, list[Evidence]]:
+    """Evidence of one kind per use case, newest first, without payloads: the newest record
+    per subject, plus every record created at or after ``since``."""
+    ev = t.evidence
+    newest = select(func.max(ev.c.id)).where(ev.c.kind == kind)
+    scope = [ev.c.kind == kind]
+    if use_case_ids is not None:
+        ids: Sequence[int] = list(use_case_ids)
+        newest = newest.where(ev.c.use_case_id.in_(ids))
+        scope.append(ev.c.use_case_id.in_(ids))
+    per_subject = newest.group_by(ev.c.use_case_id, ev.c.subject).scalar_subquery()
+    wanted: ColumnElement[bool] = ev.c.id.in_(per_subject)
+    if since is not None:
+        wanted = or_(wanted, ev.c.created_at >= since)
+    columns = [c for c in ev.c if c.name not in ("payload", "sha256")]
+    query = select(*columns).where(*scope, wanted).order_by(ev.c.id.desc())
+    out: dict[int, list[Evidence]] = {}
+    for d in _records(conn.execute(query)):
+        record = _evidence(d)
+        out.setdefault(record.use_case_id, []).append(record)
     return out

@@ -136,6 +136,8 @@ evidence = Table(
     Column("id", Integer, primary_key=True),
     Column("use_case_id", ForeignKey("use_cases.id"), nullable=False),
     Column("kind", String(64), nullable=False),
+    #: what the record is about within its kind, e.g. the contract a data check ran
+    Column("subject", String(200), nullable=True),
     Column("status", String(10), nullable=False),
     Column("summary", Text, nullable=False, default=""),
     Column("payload", JSON, nullable=False),
@@ -143,6 +145,7 @@ evidence = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("created_by", String(100), nullable=False),
     Index("ix_evidence_use_case_kind", "use_case_id", "kind", "id"),
+    Index("ix_evidence_kind_subject", "kind", "use_case_id", "subject", "id"),
 )
 
 audit_events = Table(

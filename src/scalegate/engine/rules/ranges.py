@@ -105,6 +105,6 @@ def between(params: BetweenParams, ctx: RuleContext) -> RowCheck:
         inside = upper if inside is None else inside & upper
     assert inside is not None
     fails = ~inside
-    if kind == ColumnType.FLOAT:
+    if ctx.dtype().is_float():  # a Decimal holds no NaN or infinity (and has no is_finite)
         fails = fails | ~c.is_finite()
     return RowCheck(fails, f"outside {interval(params)}", (ctx.column or "",))

@@ -2,7 +2,9 @@
 
 ``regex`` searches: a value passes when the pattern matches anywhere in it, so anchor it
 (``^...$``) to match whole values. Patterns run in the engine's regex dialect (Rust's
-``regex`` for Polars): no look-around or back-references.
+``regex`` for Polars, Java's for Spark, RE2 for DuckDB): keep to what they share (no
+look-around, back-references or ``(?P<name>...)``). A pattern the engine rejects gives that
+rule an ``error`` result; the other rules are still computed.
 """
 
 from __future__ import annotations

@@ -1,15 +1,24 @@
 """The one backend-specific piece of profiling: a 64-bit hash computed inside the engine.
 
-Narwhals has no hash expression, so the HyperLogLog input is built here, per backend:
+Narwhals has no hash expression, so the HyperLogLog input is built here, per backend, on
+the native frame (nothing leaves the engine):
 
 - **Polars**: ``Expr.hash`` (stable within one Polars version, which is why the hash id
   names the version; see :mod:`.distinct`), then register and rank with integer division
   and ``bitwise_leading_zeros``.
-- **any other backend** (DuckDB, Spark, ...): :func:`hash_id` is None, and the profile falls
-  back to an exact ``n_unique`` in its aggregate pass, which every engine supports: exact for
-  one pass, but two such counts merge only to a lower bound (the larger of the two). A backend
-  gets registers by adding a branch here (DuckDB ``hash``, Spark ``xxhash64``); nothing else
-  changes.
+- **Spark** (PySpark, classic or Connect): ``xxhash64`` (Spark's own, stable across
+  versions and clusters), register by an unsigned shift, rank from the bit length of the
+  low bits (``length(bin(w))``).
+- **DuckDB**: ``hash(x, 1)`` (an unsigned 64-bit hash, named with the DuckDB version; the
+  constant keeps zero from hashing to 0), the same register and rank in SQL.
+- **any other backend**: :func:`hash_id` is None, and the profile falls back to an exact
+  ``n_unique`` in its aggregate pass, which every engine supports: exact for one pass, but
+  two such counts merge only to a lower bound (the larger of the two). A backend gets
+  registers by adding a branch here; nothing else changes.
+
+Each backend hashes with its own function, so registers merge only between profiles of the
+same backend (the hash id says which); across backends a merge keeps the larger estimate as
+a lower bound.
 """
 
 from __future__ import annotations
@@ -24,12 +33,22 @@ RANK_BITS = 6
 _TEMPORARY = "__scalegate_hll_"
 
 
+_SPARK = (nw.Implementation.PYSPARK, nw.Implementation.PYSPARK_CONNECT)
+
+
 def hash_id(frame: nw.LazyFrame[Any]) -> str | None:
     """Names the hash :func:`hll_codes` uses on this frame's backend; None if it has none."""
-    if frame.implementation is nw.Implementation.POLARS:
+    impl = frame.implementation
+    if impl is nw.Implementation.POLARS:
         import polars as pl
 
         return f"polars-{pl.__version__}-hash0"
+    if impl in _SPARK:
+        return "spark-xxhash64-42"
+    if impl is nw.Implementation.DUCKDB:
+        import duckdb
+
+        return f"duckdb-{duckdb.__version__}-hash1"
     return None
 
 
@@ -43,8 +62,13 @@ def hll_codes(
     ``rank = 1 + leading zeros of the low 64 - p bits of h`` (64 - p + 1 when they are all
     zero). Only call it when :func:`hash_id` is not None.
     """
-    if frame.implementation is not nw.Implementation.POLARS:  # pragma: no cover - guarded
-        raise ValueError(f"no in-engine hash for {frame.implementation}")
+    impl = frame.implementation
+    if impl in _SPARK:
+        return _spark_codes(frame, offsets, precision)
+    if impl is nw.Implementation.DUCKDB:
+        return _duckdb_codes(frame, offsets, precision)
+    if impl is not nw.Implementation.POLARS:  # pragma: no cover - guarded by hash_id
+        raise ValueError(f"no in-engine hash for {impl}")
     import polars as pl
 
     names = list(offsets)
@@ -61,4 +85,66 @@ def hll_codes(
         for n, offset in offsets.items()
     ).drop([_TEMPORARY + n for n in names])
     result: nw.LazyFrame[Any] = nw.from_native(native)
+    return result
+
+
+def _spark_codes(
+    frame: nw.LazyFrame[Any], offsets: Mapping[str, int], precision: int
+) -> nw.LazyFrame[Any]:
+    from pyspark.sql import functions as F
+
+    native = frame.to_native()
+    low_bits = 64 - precision
+    mask = (1 << low_bits) - 1
+    columns = []
+    for name in native.columns:
+        value = native[name]
+        if name not in offsets:
+            columns.append(value)
+            continue
+        h = F.xxhash64(value)  # a signed long; the shift below treats it as unsigned
+        register = F.shiftrightunsigned(h, low_bits)
+        w = h.bitwiseAND(F.lit(mask))
+        bit_length = F.when(w == 0, F.lit(0)).otherwise(F.length(F.bin(w)))
+        rank = F.lit(low_bits + 1) - bit_length
+        code = register * (1 << RANK_BITS) + rank + F.lit(offsets[name])
+        columns.append(F.when(value.isNotNull(), code.cast("bigint")).alias(name))
+    result: nw.LazyFrame[Any] = nw.from_native(native.select(*columns))
+    return result
+
+
+def _duckdb_codes(
+    frame: nw.LazyFrame[Any], offsets: Mapping[str, int], precision: int
+) -> nw.LazyFrame[Any]:
+    import duckdb
+
+    native = frame.to_native()
+    low_bits = 64 - precision
+    mask = (1 << low_bits) - 1
+    hashes = []
+    codes = []
+    for name in native.columns:
+        quoted = '"' + name.replace('"', '""') + '"'
+        if name not in offsets:
+            hashes.append(duckdb.ColumnExpression(name))
+            codes.append(duckdb.ColumnExpression(name))
+            continue
+        hashed = '"' + (_TEMPORARY + name).replace('"', '""') + '"'
+        hashes += [
+            duckdb.ColumnExpression(name),
+            # hash(0) is 0 in DuckDB; combining with a constant moves it off zero
+            duckdb.SQLExpression(f"hash({quoted}, 1)").alias(_TEMPORARY + name),
+        ]
+        w = f"({hashed} & {mask}::UBIGINT)"
+        bit_length = f"(CASE WHEN {w} = 0 THEN 0 ELSE length(bin({w})) END)"
+        code = (
+            f"CAST({hashed} >> {low_bits} AS BIGINT) * {1 << RANK_BITS}"
+            f" + ({low_bits + 1} - {bit_length}) + {offsets[name]}"
+        )
+        codes.append(
+            duckdb.SQLExpression(f"CASE WHEN {quoted} IS NULL THEN NULL ELSE {code} END").alias(
+                name
+            )
+        )
+    result: nw.LazyFrame[Any] = nw.from_native(native.select(*hashes).select(*codes))
     return result
