@@ -113,28 +113,28 @@ def test_readme_lists_every_criterion_kind() -> None:
         assert f"| `{kind}` |" in README, f"criterion kind {kind} missing from README table"
 
 
-@pytest.mark.parametrize(
-    "command",
-    [
-        "init",
-        "demo",
-        "usecase",
-        "user",
-        "policy",
-        "evidence",
-        "gate",
-        "promote",
-        "approve",
-        "waive",
-        "retire",
-        "inbox",
-        "portfolio",
-        "audit",
-        "check",
-    ],
-)
+def _commands() -> list[str]:
+    import typer
+
+    from scalegate.cli.app import app
+
+    group = typer.main.get_command(app)
+    return sorted(group.commands)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("command", _commands())
 def test_every_command_is_in_the_readme(command: str) -> None:
     assert f"scalegate {command}" in README
+
+
+def test_every_contract_subcommand_is_in_the_readme() -> None:
+    import typer
+
+    from scalegate.cli.app import app
+
+    contract = typer.main.get_command(app).commands["contract"]  # type: ignore[attr-defined]
+    for sub in contract.commands:
+        assert f"scalegate contract {sub}" in README, sub
 
 
 def test_migration_head_constant_matches_scripts() -> None:
