@@ -149,13 +149,14 @@ def test_empty_datasets_are_results_not_crashes(cli, seeded, tmp_path: Path) -> 
         assert results["id.unique"]["status"] == "pass"
         assert all(c["count"] == 0 for c in out["profile"]["columns"])
     # every stored run is whole: one evidence row per run
-    assert len(registry.list_evidence(seeded_store(db), "loans")) == 2
+    assert stored_runs(db, "loans") == 2
 
 
-def seeded_store(db: str):
+def stored_runs(db: str, slug: str) -> int:
     from scalegate.services.workspace import open_store
 
-    return open_store(db)
+    with open_store(db) as store:
+        return len(registry.list_evidence(store, slug))
 
 
 def test_all_null_column_nan_and_infinities_are_failed_rules(cli, seeded) -> None:
