@@ -31,6 +31,7 @@ to the generic path, which also finds out which rule or what data is at fault.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
@@ -59,7 +60,7 @@ from scalegate.engine.profile_query import (
     _Reader,
 )
 from scalegate.engine.sketches import hashing
-from scalegate.engine.sketches.quantiles import key_expression
+from scalegate.engine.sketches.quantiles import lowest_key
 
 _LIST = "__p"  # prefix of the per-column list outputs
 _EXAMPLE = "__x"  # prefix of the rules' example outputs
@@ -90,9 +91,17 @@ class Outcome:
     profile: DatasetProfile | None
 
 
+#: Above this many columns the generic path's multi-column expressions plan faster than
+#: one select of per-column expressions (Polars' planning grows faster than linearly).
+MAX_COLUMNS = 200
+
+
 def applies(frame: nw.LazyFrame[Any]) -> bool:
-    """Whether ``frame`` runs on Polars (files and local frames do)."""
-    return frame.implementation is nw.Implementation.POLARS
+    """Whether ``frame`` runs on Polars (files and local frames do), with an in-engine hash
+    and at most :data:`MAX_COLUMNS` columns."""
+    if frame.implementation is not nw.Implementation.POLARS or hashing.hash_id(frame) is None:
+        return False
+    return len(frame.collect_schema()) <= MAX_COLUMNS
 
 
 def duplicated(keys: tuple[str, ...]) -> Any:
@@ -156,32 +165,41 @@ def run(
             first = shown.filter(mask).head(examples).implode()
             exprs.append(first.alias(_EXAMPLE + rule.name))
     if profile:
-        exprs += _aggregates(columns, polars)
-        exprs += _sketches(columns, polars, alpha, precision)
+        exprs += _aggregates(columns)
+        exprs += _sketches(columns, alpha, precision)
 
-    query = native.with_columns(masks) if masks else native
-    result = query.select(exprs).collect()
+    query = (native.with_columns(masks) if masks else native).select(exprs)
+    labels = _labels(columns, top_capacity, precision) if profile else []
+    if labels:
+        lists = [f"{_LIST}s{c.index}" for c in columns if c.kind in (STRING, BOOLEAN)]
+        query = query.with_columns(labels).drop(lists)
+    result = query.collect()
     row = dict(zip(result.columns, result.row(0), strict=True))
     found = {k[len(_EXAMPLE) :]: v for k, v in row.items() if k.startswith(_EXAMPLE)}
     if not profile:
         return Outcome(row, found, None)
-    groups = _groups(result, columns, top_capacity, precision)
+    groups = _groups(row, columns, top_capacity, precision)
     reader = _Reader(row, groups, alpha, top_capacity, precision, hashing.hash_id(frame))
     computed = DatasetProfile(int(row["rows"]), tuple(reader.read(c) for c in columns))
     return Outcome(row, found, computed)
 
 
-def _finite(c: _Column) -> nw.Expr:
+def _finite(c: _Column) -> Any:
     """The values that enter moments and sketches: NaN and infinities become null."""
-    x = nw.col(c.name)
-    return nw.when(x.is_finite()).then(x) if c.dtype.is_float() else x
+    import polars as pl
+
+    x = pl.col(c.name)
+    return pl.when(x.is_finite()).then(x) if c.dtype.is_float() else x
 
 
-def _aggregates(columns: list[_Column], polars: Any) -> list[Any]:
-    """:func:`.profile_query._aggregates` for the original names (same names out)."""
-    exprs: list[nw.Expr] = []
+def _aggregates(columns: list[_Column]) -> list[Any]:
+    """:func:`.profile_query._aggregates` in Polars for the original names (the same output
+    names, so the generic reader reads them)."""
+    import polars as pl
+
+    exprs: list[Any] = []
     for c in columns:
-        x = nw.col(c.name)
+        x = pl.col(c.name)
         exprs += [x.count().alias(c.stat("count")), x.null_count().alias(c.stat("nulls"))]
         if c.kind == NUMERIC and c.dtype.is_float():
             exprs += [
@@ -191,24 +209,33 @@ def _aggregates(columns: list[_Column], polars: Any) -> list[Any]:
             ]
         if c.kind == NUMERIC:
             f = _finite(c)
-            as_float = f.cast(nw.Float64)
-
-            def stat(name: str, c: _Column = c) -> str:
-                return c.stat(name, finite=True)
-
+            as_float = f.cast(pl.Float64)
             exprs += [
-                f.count().alias(stat("finite")),
-                f.min().alias(stat("min")),
-                f.max().alias(stat("max")),
-                as_float.mean().alias(stat("mean")),
-                as_float.var(ddof=0).alias(stat("var")),
-                (f < 0).sum().alias(stat("negative")),
-                (f == 0).sum().alias(stat("zero")),
-                (f > 0).sum().alias(stat("positive")),
+                e.alias(c.stat(name, finite=True))
+                for name, e in (
+                    ("finite", f.count()),
+                    ("min", f.min()),
+                    ("max", f.max()),
+                    ("mean", as_float.mean()),
+                    ("var", as_float.var(ddof=0)),
+                    ("negative", (f < 0).sum()),
+                    ("zero", (f == 0).sum()),
+                    ("positive", (f > 0).sum()),
+                )
             ]
         if c.kind == TEMPORAL:
             exprs += [x.min().alias(c.stat("min")), x.max().alias(c.stat("max"))]
-    return [polars(e) for e in exprs]
+    return exprs
+
+
+def _key(magnitude: Any, alpha: float) -> Any:
+    """:func:`.sketches.quantiles.key_expression` in Polars (the same steps and constants)."""
+    import polars as pl
+
+    gamma = (1 + alpha) / (1 - alpha)
+    floor_value = gamma ** (lowest_key(alpha) - 0.5)
+    key = magnitude.clip(lower_bound=floor_value).log(math.e) / math.log(gamma)
+    return key.ceil().cast(pl.Int64)
 
 
 def _hll_code(values: Any, precision: int) -> Any:
@@ -223,7 +250,7 @@ def _hll_code(values: Any, precision: int) -> Any:
     return register * (1 << hashing.RANK_BITS) + rank
 
 
-def _sketches(columns: list[_Column], polars: Any, alpha: float, precision: int) -> list[Any]:
+def _sketches(columns: list[_Column], alpha: float, precision: int) -> list[Any]:
     """One imploded list per column and sketch (see the module's docstring)."""
     import polars as pl
 
@@ -231,16 +258,16 @@ def _sketches(columns: list[_Column], polars: Any, alpha: float, precision: int)
     exprs: list[Any] = []
     for c in columns:
         if c.kind == NUMERIC:
-            f = _finite(c)
-            key = polars(key_expression(f.cast(nw.Float64).abs(), alpha))
-            negative = polars(f < 0).cast(pl.Int64) * flip
-            code = (key + (c.index * _COLUMN + _POSITIVE) + negative).alias("key")
+            f = _finite(c).cast(pl.Float64)
+            negative = (f < 0).cast(pl.Int64) * flip
+            code = (_key(f.abs(), alpha) + (c.index * _COLUMN + _POSITIVE) + negative).alias("key")
             counts = code.drop_nulls().value_counts(name="n")
             exprs.append(counts.implode().alias(f"{_LIST}q{c.index}"))
-            hashed = polars(f.cast(nw.Float64)).drop_nulls()
+            hashed = f.drop_nulls()
         elif c.kind == TEMPORAL:
             hashed = pl.col(c.name).drop_nulls()
         elif c.kind in (STRING, BOOLEAN):
+            # each distinct value with its count; _labels() reduces them inside the engine
             values = pl.col(c.name).cast(pl.String).alias("value").drop_nulls()
             exprs.append(values.value_counts(name="n").implode().alias(f"{_LIST}s{c.index}"))
             continue
@@ -251,72 +278,73 @@ def _sketches(columns: list[_Column], polars: Any, alpha: float, precision: int)
     return exprs
 
 
-def _groups(
-    result: Any, columns: list[_Column], capacity: int, precision: int
-) -> dict[tuple[int, int], list[tuple[Any, ...]]]:
-    """The rows the generic grouped query would return, from the per-column lists."""
+def _labels(columns: list[_Column], capacity: int, precision: int) -> list[Any]:
+    """From each string column's value counts (a list in the one-row result, never leaving
+    the engine): the ``capacity + 1`` most frequent (ties by value), the number of distinct
+    values, their shortest and longest length, lowest and highest value, and the distinct
+    HyperLogLog codes of the values -- what the generic grouped query computes."""
     import polars as pl
 
-    groups: dict[tuple[int, int], list[tuple[Any, ...]]] = defaultdict(list)
-
-    def listed(name: str) -> Any:
-        return result.select(pl.col(name).explode()).drop_nulls()
-
+    exprs: list[Any] = []
+    value, n = pl.element().struct.field("value"), pl.element().struct.field("n")
     for c in columns:
-        if f"{_LIST}q{c.index}" in result.columns:
-            codes = listed(f"{_LIST}q{c.index}").unnest(f"{_LIST}q{c.index}")
-            groups[(_CODES, c.index)] = list(codes.select("key", "n").iter_rows())
-        if f"{_LIST}h{c.index}" in result.columns:
-            codes = listed(f"{_LIST}h{c.index}").get_column(f"{_LIST}h{c.index}")
-            groups[(_REGISTERS, c.index)] = _packed(codes, precision)
-        if f"{_LIST}s{c.index}" in result.columns:
-            counts = listed(f"{_LIST}s{c.index}").unnest(f"{_LIST}s{c.index}")
-            if counts.height:
-                groups.update(_label_groups(c.index, counts, capacity, precision))
+        if c.kind not in (STRING, BOOLEAN):
+            continue
+        counts = pl.col(f"{_LIST}s{c.index}")
+
+        def first(e: Any, counts: Any = counts) -> Any:
+            return counts.list.eval(e).list.first()
+
+        length = value.str.len_chars()
+        exprs += [
+            counts.list.eval(pl.element().sort_by([n, value], descending=[True, False]))
+            .list.head(capacity + 1)
+            .alias(f"{_LIST}t{c.index}"),
+            pl.struct(
+                counts.list.len().cast(pl.Int64).alias("distinct"),
+                first(length.min()).cast(pl.Int64).alias("shortest"),
+                first(length.max()).cast(pl.Int64).alias("longest"),
+                first(value.min()).alias("low"),
+                first(value.max()).alias("high"),
+            ).alias(f"{_LIST}z{c.index}"),
+            counts.list.eval(_hll_code(value, precision).unique()).alias(f"{_LIST}r{c.index}"),
+        ]
+    return exprs
+
+
+def _groups(
+    row: dict[str, Any], columns: list[_Column], capacity: int, precision: int
+) -> dict[tuple[int, int], list[tuple[Any, ...]]]:
+    """The rows the generic grouped query would return, from the per-column lists (small:
+    plain Python is faster than a query per column)."""
+    groups: dict[tuple[int, int], list[tuple[Any, ...]]] = defaultdict(list)
+    for c in columns:
+        codes = row.get(f"{_LIST}q{c.index}")
+        if codes:
+            groups[(_CODES, c.index)] = [(d["key"], d["n"]) for d in codes]
+        hll = row.get(f"{_LIST}h{c.index}")
+        if hll:
+            groups[(_REGISTERS, c.index)] = _packed(hll, precision)
+        stats = row.get(f"{_LIST}z{c.index}")
+        if stats and stats["distinct"]:
+            groups[(_TOP, c.index)] = [
+                (None, d["n"], None, d["value"], None) for d in row[f"{_LIST}t{c.index}"]
+            ]
+            groups[(_STATS, c.index)] = [tuple(stats.values())]
+            groups[(_REGISTERS, c.index)] = _packed(row[f"{_LIST}r{c.index}"], precision)
     return groups
 
 
-def _packed(codes: Any, precision: int) -> list[tuple[int, int]]:
+def _packed(codes: list[int], precision: int) -> list[tuple[int, int]]:
     """HyperLogLog codes as the generic path's packed rows: (block, seven one-byte ranks)."""
-    import polars as pl
-
-    if not len(codes):
-        return []
-    per_register = (
-        pl.DataFrame({"code": codes})
-        .group_by((pl.col("code") // _RANKS).alias("register"))
-        .agg((pl.col("code") % _RANKS).max().alias("rank"))
-    )
     registers = bytearray(((1 << precision) // _PER_ROW + 1) * _PER_ROW)
-    for register, rank in per_register.iter_rows():
-        registers[register] = rank
+    for code in codes:
+        register, rank = divmod(code, _RANKS)
+        if rank > registers[register]:
+            registers[register] = rank
     out = []
     for block in range(len(registers) // _PER_ROW):
         bits = int.from_bytes(registers[block * _PER_ROW : (block + 1) * _PER_ROW], "little")
         if bits:
             out.append((block, bits))
     return out
-
-
-def _label_groups(
-    index: int, counts: Any, capacity: int, precision: int
-) -> dict[tuple[int, int], list[tuple[Any, ...]]]:
-    """Top values, statistics and registers of one string or boolean column's counts."""
-    import polars as pl
-
-    counts = counts.with_columns(pl.col("n").cast(pl.Int64))
-    top = counts.sort(["n", "value"], descending=[True, False]).head(capacity + 1)
-    length = pl.col("value").str.len_chars()
-    stats = counts.select(
-        pl.len().cast(pl.Int64).alias("distinct"),
-        length.min().cast(pl.Int64).alias("shortest"),
-        length.max().cast(pl.Int64).alias("longest"),
-        pl.col("value").min().alias("low"),
-        pl.col("value").max().alias("high"),
-    ).row(0)
-    codes = counts.select(_hll_code(pl.col("value"), precision)).to_series()
-    return {
-        (_TOP, index): [(None, n, None, value, None) for value, n in top.iter_rows()],
-        (_STATS, index): [stats],
-        (_REGISTERS, index): _packed(codes, precision),
-    }
