@@ -142,6 +142,14 @@ def _rss_kb(field_name: str) -> int:
     return 0
 
 
+def _cpu_seconds() -> float:
+    """User + system CPU time of this process, all its threads."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _polars_fail(pl: Any, rule: dict[str, Any], schema: Any) -> Any:
     """A boolean Polars expression, true where a row fails the rule (None: aggregate)."""
     kind, p, col = rule["rule"], rule["params"], rule["column"]
@@ -466,6 +474,7 @@ def worker(args: argparse.Namespace) -> int:
         import great_expectations  # noqa: F401
         import pandas  # noqa: F401
     baseline = _rss_kb("VmRSS")
+    cpu_before = _cpu_seconds()
     started = time.perf_counter()
     if name == "scalegate":
         counts = work_scalegate(args.data, args.contract, profile=True)
@@ -487,7 +496,9 @@ def worker(args: argparse.Namespace) -> int:
     else:
         raise SystemExit(f"unknown worker {name}")
     seconds = time.perf_counter() - started
-    print(json.dumps({"seconds": seconds, "baseline_kb": baseline, "counts": counts}))
+    cpu = _cpu_seconds() - cpu_before
+    doc = {"seconds": seconds, "cpu": cpu, "baseline_kb": baseline, "counts": counts}
+    print(json.dumps(doc))
     return 0
 
 
@@ -611,6 +622,7 @@ def compare_python(create: bool) -> Path | None:
 @dataclass
 class Runs:
     seconds: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
     wall: list[float] = field(default_factory=list)
     peak_kb: list[int] = field(default_factory=list)
     baseline_kb: list[int] = field(default_factory=list)
@@ -618,8 +630,10 @@ class Runs:
     error: str | None = None
 
 
-def run_child(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int, str, str]:
-    """Run ``cmd``; its wall time, peak RSS (KB), stdout and stderr."""
+def run_child(
+    cmd: list[str], env: dict[str, str] | None = None
+) -> tuple[float, int, float, str, str]:
+    """Run ``cmd``; its wall time, peak RSS (KB), CPU seconds, stdout and stderr."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=REPO_DIR, env=env)
@@ -631,17 +645,18 @@ def run_child(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float,
         stdout, stderr = out.read().decode(), err.read().decode()
     if proc.returncode not in (0, 1):  # scalegate check exits 1 when an error rule fails
         raise RuntimeError(f"{cmd[1:3]} exited {proc.returncode}: {stderr.strip()[-800:]}")
-    return wall, int(usage.ru_maxrss), stdout, stderr
+    cpu = usage.ru_utime + usage.ru_stime
+    return wall, int(usage.ru_maxrss), cpu, stdout, stderr
 
 
 def run_once(
     c: Contender, data: Path, rules_file: Path, compare: Path | None
-) -> tuple[float, float, int, int, dict[str, int]]:
+) -> tuple[float, float, float, int, int, dict[str, int]]:
     if c.cli:
         scalegate = Path(sys.executable).parent / "scalegate"
         with tempfile.TemporaryDirectory() as home:
             env = dict(os.environ, SCALEGATE_DB=f"sqlite:///{home}/bench.db", HOME=home)
-            wall, peak, stdout, _ = run_child(
+            wall, peak, cpu, stdout, _ = run_child(
                 [str(scalegate), "check", str(data), "--contract", str(CONTRACT_FILE), "--json"],
                 env,
             )
@@ -651,7 +666,7 @@ def run_once(
             for r in doc.get("results", [])
             if r.get("rule") not in ("type", "row_count")
         }
-        return wall, wall, peak, 0, counts
+        return wall, cpu, wall, peak, 0, counts
     python = sys.executable if c.venv == "project" else str(compare)
     cmd = [
         python,
@@ -665,9 +680,9 @@ def run_once(
         "--contract",
         str(CONTRACT_FILE),
     ]
-    wall, peak, stdout, _ = run_child(cmd)
+    wall, peak, _, stdout, _ = run_child(cmd)
     doc = json.loads(stdout.strip().splitlines()[-1])
-    return doc["seconds"], wall, peak, doc["baseline_kb"], doc["counts"]
+    return doc["seconds"], doc["cpu"], wall, peak, doc["baseline_kb"], doc["counts"]
 
 
 def ensure_data(rows: int, compare: Path | None, fresh: bool) -> Path:
@@ -751,12 +766,13 @@ def main(argv: list[str] | None = None) -> int:
                 if r.error:
                     continue
                 try:
-                    seconds, wall, peak, base, counts = run_once(c, data, rules_file, compare)
+                    seconds, cpu, wall, peak, base, counts = run_once(c, data, rules_file, compare)
                 except Exception as exc:  # one broken contender must not stop the others
                     r.error = str(exc).strip().splitlines()[-1][:300]
                     log(f"  {c.name}: {r.error}")
                     continue
                 r.seconds.append(seconds)
+                r.cpu.append(cpu)
                 r.wall.append(wall)
                 r.peak_kb.append(peak)
                 r.baseline_kb.append(base)
@@ -794,11 +810,12 @@ def summarise(rows: int, data: Path, runs: dict[str, Runs], missed: list[str]) -
     truth = runs["polars"].counts if "polars" in runs else None
     med = {n: statistics.median(r.seconds) for n, r in runs.items() if r.seconds}
     peak = {n: statistics.median(r.peak_kb) for n, r in runs.items() if r.peak_kb}
+    cpu = {n: statistics.median(r.cpu) for n, r in runs.items() if r.cpu}
     base = med.get("scalegate")
     print(f"\n{label_of(rows)} rows ({data.stat().st_size / 1e6:,.0f} MB Parquet)")
     header = (
-        f"{'contender':<20} {'time s':>7} {'process s':>9} {'peak MB':>8} {'-base MB':>8} "
-        f"{'x scalegate':>11} {'mem x':>6}  counts agree"
+        f"{'contender':<20} {'time s':>7} {'cpu s':>6} {'process s':>9} {'peak MB':>8} "
+        f"{'-base MB':>8} {'x scalegate':>11} {'cpu x':>6} {'mem x':>6}  counts agree"
     )
     print(header)
     print("-" * len(header))
@@ -809,19 +826,24 @@ def summarise(rows: int, data: Path, runs: dict[str, Runs], missed: list[str]) -
             out["contenders"][name] = {"error": r.error}
             continue
         ratio = med[name] / base if base else None
+        cpu_ratio = cpu[name] / cpu["scalegate"] if cpu.get("scalegate") else None
         mem = peak[name] / peak["scalegate"] if "scalegate" in peak else None
         over = statistics.median(
             max(0, pk - b) for pk, b in zip(r.peak_kb, r.baseline_kb, strict=True)
         )
         agree = agreement(r.counts, truth) if name != "polars" else "(reference)"
         print(
-            f"{name:<20} {med[name]:>7.2f} {statistics.median(r.wall):>9.2f} "
+            f"{name:<20} {med[name]:>7.2f} {cpu[name]:>6.2f} {statistics.median(r.wall):>9.2f} "
             f"{fmt_mb(peak[name]):>8} {fmt_mb(over) if r.baseline_kb[0] else '-':>8} "
-            f"{(f'{ratio:.2f}' if ratio else '-'):>11} {(f'{mem:.2f}' if mem else '-'):>6}  {agree}"
+            f"{(f'{ratio:.2f}' if ratio else '-'):>11} "
+            f"{(f'{cpu_ratio:.2f}' if cpu_ratio else '-'):>6} "
+            f"{(f'{mem:.2f}' if mem else '-'):>6}  {agree}"
         )
         out["contenders"][name] = {
             "seconds_median": med[name],
             "seconds": r.seconds,
+            "cpu_seconds_median": cpu[name],
+            "cpu_ratio_to_scalegate": cpu_ratio,
             "process_seconds_median": statistics.median(r.wall),
             "peak_rss_mb_median": peak[name] / 1024,
             "peak_over_baseline_mb_median": over / 1024 if r.baseline_kb[0] else None,
@@ -842,7 +864,12 @@ def summarise(rows: int, data: Path, runs: dict[str, Runs], missed: list[str]) -
             ratio = med[other] / base
             ok = ratio >= want if cmp == "faster" else base / med[other] <= want
             shown = f"{ratio:.1f}x faster" if cmp == "faster" else f"{base / med[other]:.2f}x"
-            print(f"  vs {other}: {shown} (target {'>=' if cmp == 'faster' else '<='} {want}x)")
+            by_cpu = cpu[other] / cpu["scalegate"]
+            cpu_shown = f"{by_cpu:.1f}x" if cmp == "faster" else f"{1 / by_cpu:.2f}x"
+            print(
+                f"  vs {other}: {shown} (target {'>=' if cmp == 'faster' else '<='} {want}x; "
+                f"by CPU time {cpu_shown})"
+            )
             if not ok:
                 missed.append(f"{label} vs {other} {shown}")
         if "polars" in peak:
