@@ -703,7 +703,7 @@ def agreement(counts: dict[str, int] | None, truth: dict[str, int] | None) -> st
         return "-"
     # a tool that lists failures only leaves out the rules that passed
     shared = [k for k in truth if counts.get(k) is not None or (k not in counts and not truth[k])]
-    bad = [k for k in shared if int(counts[k]) != int(truth[k])]
+    bad = [k for k in shared if int(counts.get(k) or 0) != int(truth[k])]
     # tools report only failing rules: a rule absent from the counts had no failures
     missing = [k for k in truth if k not in counts and truth[k]]
     skipped = [k for k in truth if k in counts and counts[k] is None]
@@ -779,8 +779,27 @@ def main(argv: list[str] | None = None) -> int:
                 r.counts = counts
                 log(f"  {label_of(rows)} run {i + 1} {c.name}: {seconds:.2f} s, {peak // 1024} MB")
         report[label_of(rows)] = summarise(rows, data, runs, missed)
+        write_results(args.output, args.repeat, load_before, report, missed)
     load_after = os.getloadavg()
 
+    if max(load_before[0], load_after[0]) > (os.cpu_count() or 1):
+        print(
+            f"\nnote: load average {load_before[0]:.1f} -> {load_after[0]:.1f} on "
+            f"{os.cpu_count()} CPUs: timings are noisy"
+        )
+    print("\n" + ("targets missed: " + "; ".join(missed) if missed else "all targets met"))
+    return 1 if missed else 0
+
+
+def write_results(
+    output: Path,
+    repeat: int,
+    load_before: tuple[float, float, float],
+    report: dict[str, Any],
+    missed: list[str],
+) -> None:
+    """The JSON results so far (written after each size, so a long run keeps what it has)."""
+    load_after = os.getloadavg()
     doc = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {
@@ -791,19 +810,12 @@ def main(argv: list[str] | None = None) -> int:
             "load_after": load_after,
         },
         "git": _git(),
-        "repeat": args.repeat,
+        "repeat": repeat,
         "sizes": report,
         "missed": missed,
     }
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(doc, indent=2) + "\n", "utf-8")
-    if max(load_before[0], load_after[0]) > (os.cpu_count() or 1):
-        print(
-            f"\nnote: load average {load_before[0]:.1f} -> {load_after[0]:.1f} on "
-            f"{os.cpu_count()} CPUs: timings are noisy"
-        )
-    print("\n" + ("targets missed: " + "; ".join(missed) if missed else "all targets met"))
-    return 1 if missed else 0
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(doc, indent=2) + "\n", "utf-8")
 
 
 def summarise(rows: int, data: Path, runs: dict[str, Runs], missed: list[str]) -> dict[str, Any]:
