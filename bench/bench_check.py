@@ -287,17 +287,24 @@ def work_pandera(path: str, rules: list[dict[str, Any]], backend: str) -> dict[s
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases
         if backend == "pandas":
-            import polars as pl  # only to count, after the timed part? no: keep it cheap
+            import polars as pl  # to count the (small) failure cases like on Polars
 
-            cases = pl.from_pandas(cases.astype({"failure_case": str}))
-        for column, check, n in (
-            cases.group_by(["column", "check"]).len().select("column", "check", "len").iter_rows()
+            cases = pl.from_pandas(cases.astype({"failure_case": str, "index": "Int64"}))
+            # Pandera on pandas lists a frame-level failure once per cell: count rows
+            per_check = pl.col("index").n_unique()
+        else:
+            per_check = pl.len()
+        for column, check, n, cells in (
+            cases.group_by(["column", "check"])
+            .agg(per_check.alias("n"), pl.len().alias("cells"))
+            .select("column", "check", "n", "cells")
+            .iter_rows()
         ):
             rid = names.get((column, check)) or names.get((None, check)) or f"{column}:{check}"
             if unique_keys and check == "multiple_fields_uniqueness":
                 rid = "dataset.unique"
                 if backend == "pandas":  # one failure case per key column and row
-                    n = n // len(unique_keys)
+                    n = cells // len(unique_keys)
             if rid in counts and counts[rid] is None:
                 continue
             counts[rid] = (counts.get(rid) or 0) + int(n)
