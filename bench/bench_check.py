@@ -308,6 +308,12 @@ def work_pandera(path: str, rules: list[dict[str, Any]], backend: str) -> dict[s
             if rid in counts and counts[rid] is None:
                 continue
             counts[rid] = (counts.get(rid) or 0) + int(n)
+        if backend == "pandas":
+            # a frame-level check's failures come once per column: count its rows once
+            for (column, check), rid in names.items():
+                if column is None and rid in counts:
+                    rows = cases.filter(pl.col("check") == check).get_column("index")
+                    counts[rid] = rows.n_unique()
     return counts
 
 

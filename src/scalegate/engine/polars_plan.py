@@ -101,7 +101,10 @@ def applies(frame: nw.LazyFrame[Any]) -> bool:
     and at most :data:`MAX_COLUMNS` columns."""
     if frame.implementation is not nw.Implementation.POLARS or hashing.hash_id(frame) is None:
         return False
-    return len(frame.collect_schema()) <= MAX_COLUMNS
+    try:
+        return len(frame.collect_schema()) <= MAX_COLUMNS
+    except Exception:  # unreadable: the generic path reports it
+        return False
 
 
 def duplicated(keys: tuple[str, ...]) -> Any:

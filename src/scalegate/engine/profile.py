@@ -31,10 +31,11 @@ counts, so no NaN or infinity ever appears in a profile. Datetime, date, time an
 columns get count, nulls, min, max and a distinct count; other types count and nulls.
 
 Cost: two queries (two ``collect`` calls), whatever the number of columns: one ``select``
-of aggregate expressions and one grouped query (:mod:`.profile_query`); on Polars one
-``select`` (:mod:`.polars_plan`), which ``check`` shares with the contract's rules. Both are plain
+of aggregate expressions and one grouped query (:mod:`.profile_query`). Both are plain
 Narwhals except the 64-bit hash in :mod:`.sketches.hashing`; engines without one there get
-exact distinct counts that merge only as lower bounds.
+exact distinct counts that merge only as lower bounds. On Polars (up to 200 columns) the
+same profile takes one ``select`` (:mod:`.polars_plan`), which ``check`` shares with the
+contract's rules.
 
 A profile is small (2 to 8 KB of JSON per numeric column, 2 to 3 KB per string column) and
 its ``to_dict()`` is plain JSON, so it is stored with a check run and compared later by
