@@ -256,38 +256,83 @@ def thirty_rules() -> Contract:
 
 
 @pytest.fixture
-def collects(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    calls: list[int] = []
-    original = nw.LazyFrame.collect
+def collects(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every query run: Polars ``collect``/``collect_all`` (which Narwhals' Polars backend
+    calls too) and Narwhals ``collect`` on other backends."""
+    calls: list[str] = []
+    native, collect_all, generic = pl.LazyFrame.collect, pl.collect_all, nw.LazyFrame.collect
 
-    def counting(self: Any, *args: Any, **kwargs: Any) -> Any:
-        calls.append(1)
-        return original(self, *args, **kwargs)
+    def counting_native(self: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append("polars")
+        return native(self, *args, **kwargs)
 
-    monkeypatch.setattr(nw.LazyFrame, "collect", counting)
+    def counting_all(*args: Any, **kwargs: Any) -> Any:
+        calls.append("collect_all")
+        return collect_all(*args, **kwargs)
+
+    def counting_generic(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if self.implementation is not nw.Implementation.POLARS:
+            calls.append(str(self.implementation))
+        return generic(self, *args, **kwargs)
+
+    monkeypatch.setattr(pl.LazyFrame, "collect", counting_native)
+    monkeypatch.setattr(pl, "collect_all", counting_all)
+    monkeypatch.setattr(nw.LazyFrame, "collect", counting_generic)
     return calls
 
 
-def test_one_collect_when_all_rules_pass(collects: list[int], tmp_path: Path) -> None:
+@pytest.mark.parametrize("profile", [True, False])
+def test_one_query_when_all_rules_pass(collects: list[str], tmp_path: Path, profile: bool) -> None:
+    # On Polars (files, pandas, PyArrow and Polars frames) the rules and the profile are
+    # one select: one collect in all.
     frame = pl.DataFrame({f"c{i}": list(range(500)) for i in range(6)})
     contract = thirty_rules()
     assert len(contract.rule_ids()) == 33
     path = tmp_path / "wide.parquet"
     frame.write_parquet(path)
-    for data in (frame, frame.lazy(), str(path), frame.to_pandas()):
+    for data in (frame, frame.lazy(), str(path), frame.to_pandas(), frame.to_arrow()):
         collects.clear()
-        result = check(data, contract, profile=False)
+        result = check(data, contract, profile=profile)
         assert result.passed, [r.reason for r in result.results if not r.ok]
-        assert len(collects) == 1
+        assert (result.profile is not None) == profile
+        assert collects == ["polars"]
 
 
-def test_one_collect_plus_one_per_failing_rule(collects: list[int]) -> None:
+@pytest.mark.parametrize("profile", [True, False])
+def test_one_query_with_failing_rules_and_their_examples(
+    collects: list[str], profile: bool
+) -> None:
+    frame = pl.DataFrame({f"c{i}": list(range(500)) for i in range(6)})
+    frame = frame.with_columns(pl.col("c2").replace(3, 4), pl.col("c5").replace(7, -7))
+    result = check(frame, thirty_rules(), profile=profile)
+    failing = {r.id: r.examples for r in result.results if r.status == Status.FAIL}
+    assert failing == {
+        "c2.unique": (4, 4),
+        "c5.between": (-7,),
+        "c5.in_set": (-7,),
+        "c5.expression": (-7,),
+    }
+    assert collects == ["polars"]
+
+
+def test_generic_path_one_query_plus_one_per_failing_rule(
+    collects: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Other engines (here Polars made to take the generic path): one select for the rules,
+    # then one small query per failing rule for its examples, and two for the profile.
+    from scalegate.engine import polars_plan
+
+    monkeypatch.setattr(polars_plan, "applies", lambda frame: False)
     frame = pl.DataFrame({f"c{i}": list(range(500)) for i in range(6)})
     frame = frame.with_columns(pl.col("c2").replace(3, 4), pl.col("c5").replace(7, -7))
     result = check(frame, thirty_rules(), profile=False)
-    failing = [r.id for r in result.results if r.status == Status.FAIL]
-    assert sorted(failing) == sorted(["c2.unique", "c5.between", "c5.in_set", "c5.expression"])
+    failing = [r for r in result.results if r.status == Status.FAIL]
+    assert len(failing) == 4
+    assert dict((r.id, r.examples) for r in failing)["c2.unique"] == (4, 4)
     assert len(collects) == 1 + len(failing)
+    collects.clear()
+    check(frame, thirty_rules(), profile=True)
+    assert len(collects) == 1 + len(failing) + 2
 
 
 # ------------------------------------------------------------------------- bad input

@@ -368,13 +368,22 @@ def test_pandas_with_nan_as_missing() -> None:
     assert result["s"].top_values() == [("a", 2)]
 
 
-def test_two_queries_whatever_the_input(collects: list[str], tmp_path: Path) -> None:
+def test_one_query_on_polars_two_elsewhere(
+    collects: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     df = credit_like(1_000)
     profile(df)
-    assert collects.count("polars") == 2
+    assert collects == ["polars"]  # one select (engine.polars_plan)
     collects.clear()
     path = tmp_path / "x.parquet"
     df.write_parquet(path)
+    profile(path)
+    assert collects == ["polars"]
+    # the generic Narwhals path (other engines): two queries
+    from scalegate.engine import polars_plan
+
+    monkeypatch.setattr(polars_plan, "applies", lambda frame: False)
+    collects.clear()
     profile(path)
     assert collects.count("polars") == 2
     assert collects.count("narwhals") == 2
@@ -384,9 +393,13 @@ def test_only_small_results_leave_the_engine(monkeypatch: pytest.MonkeyPatch) ->
     heights: list[int] = []
     pl_collect = pl.LazyFrame.collect
 
+    sizes: list[int] = []
+
     def measuring(self: Any, *args: Any, **kwargs: Any) -> Any:
         result = pl_collect(self, *args, **kwargs)
         heights.append(result.height)
+        lists = [c for c, t in result.schema.items() if isinstance(t, pl.List)]
+        sizes.append(sum(len(v) for c in lists for v in result.get_column(c) if v is not None))
         return result
 
     monkeypatch.setattr(pl.LazyFrame, "collect", measuring)
@@ -402,9 +415,34 @@ def test_only_small_results_leave_the_engine(monkeypatch: pytest.MonkeyPatch) ->
     result = profile(df, top_capacity=50)
     assert result["id"].distinct_count == n and result["id"].top is not None
     assert len(result["id"].top.counts) == 50
+    # one row; per column at most capacity + 1 top values, the distinct HyperLogLog codes
+    # (at most 64 per register) and a few thousand buckets
+    assert heights == [1]
+    assert sizes[0] < 3 * (51 + 1024 * 64) + 2 * 2_073
+
+
+def test_only_small_results_leave_the_engine_generic_path(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from scalegate.engine import polars_plan
+
+    monkeypatch.setattr(polars_plan, "applies", lambda frame: False)
+    heights: list[int] = []
+    pl_collect = pl.LazyFrame.collect
+
+    def measuring(self: Any, *args: Any, **kwargs: Any) -> Any:
+        result = pl_collect(self, *args, **kwargs)
+        heights.append(result.height)
+        return result
+
+    monkeypatch.setattr(pl.LazyFrame, "collect", measuring)
+    n = 200_000
+    df = pl.DataFrame({"id": [f"id-{i}" for i in range(n)], "k": np.arange(n)})
+    result = profile(df, top_capacity=50)
+    assert result["id"].distinct_count == n
     # per column: at most capacity + 2 label rows, 147 register rows, a few thousand buckets
     assert heights[0] == 1
-    assert heights[1] < 3 * (52 + 147) + 2 * 2_073
+    assert heights[1] < 2 * (52 + 147) + 2_073
 
 
 def test_unsupported_input() -> None:
@@ -420,6 +458,7 @@ def test_two_thousand_columns_in_two_queries(collects: list[str]) -> None:
     columns |= {f"s{i}": rng.choice(["x", "y", "ζ"], 300) for i in range(500)}
     df = pl.DataFrame(columns)
     result = profile(df)
+    # above polars_plan.MAX_COLUMNS the generic path's multi-column queries are faster
     assert collects.count("polars") == 2
     assert len(result) == 2_000 and result.row_count == 300
     values = df["n1234"].to_numpy()

@@ -7,6 +7,9 @@ against the rule registry, naming file, line and field of a problem.
 counts of row rules, dataset aggregates and the row count -- in **one** ``select`` on the
 input's LazyFrame: one query plan, one ``collect``. Only rules that fail get a second, small
 query each, for up to five failing example values.
+
+On Polars (files and local frames) :mod:`.polars_plan` goes further: the rules, their
+failing examples and the dataset profile are one ``select``, one ``collect`` in all.
 """
 
 from __future__ import annotations
@@ -243,6 +246,41 @@ def _compute(
     return rows, values, errors
 
 
+def _polars_plan(lf: nw.LazyFrame[Any], planned: list[_Planned], profile: bool) -> Any:
+    """Rules, their examples and the profile in one query on Polars (:mod:`.polars_plan`);
+    None elsewhere, or when that query fails (the generic path then finds out why)."""
+    from scalegate.engine import polars_plan
+    from scalegate.engine.sketches.distinct import DEFAULT_PRECISION
+    from scalegate.engine.sketches.frequent import DEFAULT_CAPACITY
+    from scalegate.engine.sketches.quantiles import DEFAULT_ALPHA
+
+    if not polars_plan.applies(lf):
+        return None
+    rules = []
+    for i, p in enumerate(planned):
+        if isinstance(p.plan, RowCheck):
+            unique = tuple(p.plan.example_columns) if p.spec.rule == "unique" else ()
+            rules.append(
+                polars_plan.RulePlan(
+                    f"__f{i}", p.plan.fails, None, unique, tuple(p.plan.example_columns)
+                )
+            )
+        else:
+            rules.append(polars_plan.RulePlan(f"__a{i}", aggregates=p.plan.aggregates))
+    try:
+        return polars_plan.run(
+            lf,
+            rules,
+            examples=EXAMPLES,
+            profile=profile,
+            alpha=DEFAULT_ALPHA,
+            top_capacity=DEFAULT_CAPACITY,
+            precision=DEFAULT_PRECISION,
+        )
+    except Exception:
+        return None
+
+
 def _pct(fraction: float) -> str:
     p = fraction * 100
     if p == 0:
@@ -343,10 +381,16 @@ def check(
     planned = [s for s in slots if isinstance(s, _Planned)]
     rules = f"{len(planned)} rule" + ("" if len(planned) == 1 else "s")
     phase(f"computing {rules} on {len(schema):,} columns")
-    # SQL engines: row rules' flags as columns first (windows cannot sit in aggregates)
-    rule_lf, plans = flag_rows(lf, [p.plan for p in planned])
-    planned = [replace(p, plan=plan) for p, plan in zip(planned, plans, strict=True)]
-    rows, values, errors = _compute(rule_lf, planned, src)
+    fast = _polars_plan(lf, planned, profile)
+    errors: dict[int, str] = {}
+    rule_lf = lf
+    if fast is not None:
+        rows, values = int(fast.values["rows"] or 0), fast.values
+    else:
+        # SQL engines: row rules' flags as columns first (windows cannot sit in aggregates)
+        rule_lf, plans = flag_rows(lf, [p.plan for p in planned])
+        planned = [replace(p, plan=plan) for p, plan in zip(planned, plans, strict=True)]
+        rows, values, errors = _compute(rule_lf, planned, src)
     fetching = False
 
     computed: dict[str, RuleResult] = {}
@@ -363,7 +407,10 @@ def check(
             )
         elif isinstance(p.plan, RowCheck):
             r = _row_result(p, p.plan, int(values.get(f"__f{i}") or 0), rows)
-            if r.status == Status.FAIL:
+            if r.status == Status.FAIL and fast is not None:
+                found = fast.examples.get(f"__f{i}") or []
+                r = replace(r, examples=tuple(example(v) for v in found[:EXAMPLES]))
+            elif r.status == Status.FAIL:
                 if not fetching:
                     fetching = True
                     phase("fetching examples of failing rules")
@@ -388,8 +435,8 @@ def check(
                 )
 
     results = tuple(computed[s.id] if isinstance(s, _Planned) else s for s in slots)
-    dataset_profile = None
-    if profile:
+    dataset_profile = None if fast is None else fast.profile
+    if profile and fast is None:
         from scalegate.engine.profile_query import compute as compute_profile
         from scalegate.engine.sketches.distinct import DEFAULT_PRECISION
         from scalegate.engine.sketches.frequent import DEFAULT_CAPACITY

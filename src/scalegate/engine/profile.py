@@ -33,7 +33,9 @@ columns get count, nulls, min, max and a distinct count; other types count and n
 Cost: two queries (two ``collect`` calls), whatever the number of columns: one ``select``
 of aggregate expressions and one grouped query (:mod:`.profile_query`). Both are plain
 Narwhals except the 64-bit hash in :mod:`.sketches.hashing`; engines without one there get
-exact distinct counts that merge only as lower bounds.
+exact distinct counts that merge only as lower bounds. On Polars (up to 200 columns) the
+same profile takes one ``select`` (:mod:`.polars_plan`), which ``check`` shares with the
+contract's rules.
 
 A profile is small (2 to 8 KB of JSON per numeric column, 2 to 3 KB per string column) and
 its ``to_dict()`` is plain JSON, so it is stored with a check run and compared later by
@@ -44,6 +46,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from scalegate.engine import polars_plan
 from scalegate.engine.frames import read_error, to_lazy
 from scalegate.engine.profile_model import (
     ColumnProfile,
@@ -91,6 +94,15 @@ def profile(
     if not 4 <= precision <= 16:
         raise ValueError(f"precision must be between 4 and 16, not {precision}")
     frame, source = to_lazy(data)
+    if polars_plan.applies(frame):
+        try:  # one query instead of two; the same profile
+            found = polars_plan.run(
+                frame, [], examples=0, alpha=alpha, top_capacity=top_capacity, precision=precision
+            ).profile
+        except Exception:  # the generic path names what is wrong with the data
+            found = None
+        if found is not None:
+            return found
     try:
         return compute(frame, alpha=alpha, top_capacity=top_capacity, precision=precision)
     except ScalegateError:
