@@ -49,6 +49,21 @@ def test_passing_data_exits_0_and_warnings_do_not_fail(cli, files) -> None:
     assert {x["id"]: x["status"] for x in out["results"]}["country.in_set"] == "fail"
 
 
+def test_the_profile_comes_with_the_run_unless_skipped(cli, files) -> None:
+    args = ("check", str(files["bad"]), "-c", str(files["contract"]), "--json")
+    profiled = json.loads(cli(*args).out)
+    columns = {c["name"]: c for c in profiled["profile"]["columns"]}
+    assert profiled["profile"]["row_count"] == 3
+    assert (columns["age"]["min"], columns["age"]["max"]) == (17, 50)
+    report = files["dir"] / "report.html"
+    r = cli(*args, "--no-profile", "--html", str(report))
+    assert r.code == 1
+    bare = json.loads(r.out)
+    assert bare["profile"] is None
+    assert bare["results"] == profiled["results"]  # the same rule results either way
+    assert "id.unique" in report.read_text(encoding="utf-8")
+
+
 def test_failing_data_exits_1_with_reasons_and_examples(cli, files) -> None:
     r = cli("check", str(files["bad"]), "-c", str(files["contract"]), "--json")
     assert r.code == 1

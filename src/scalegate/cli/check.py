@@ -105,6 +105,13 @@ def check(
         Path | None,
         typer.Option("--html", help="Also write a self-contained HTML report to this file"),
     ] = None,
+    no_profile: Annotated[
+        bool,
+        typer.Option(
+            "--no-profile",
+            help="Skip the dataset profile (faster; drift monitoring then has nothing to compare)",
+        ),
+    ] = False,
 ) -> None:
     """Check data against a contract. Exit 0 if every error rule passes, 1 if any fails."""
     from scalegate.services import data_checks
@@ -120,9 +127,9 @@ def check(
     err = output.err_console
     if err.is_terminal and _is_large(data):
         with progress(err) as on_phase:
-            result = data_checks.run(data, spec, on_phase=on_phase)
+            result = data_checks.run(data, spec, on_phase=on_phase, profile=not no_profile)
     else:
-        result = data_checks.run(data, spec)
+        result = data_checks.run(data, spec, profile=not no_profile)
     if html is not None:
         # written before the run is stored: a report that cannot be written stores nothing
         html_report.write(html, html_report.render_check(result))

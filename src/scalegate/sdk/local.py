@@ -70,14 +70,21 @@ class UseCaseClient:
         )
 
     def check(
-        self, data: Any, contract: ContractLike, *, record: bool = True, now: datetime | None = None
+        self,
+        data: Any,
+        contract: ContractLike,
+        *,
+        record: bool = True,
+        now: datetime | None = None,
+        profile: bool = True,
     ) -> CheckRun:
         """Check a data batch against a contract and (by default) store the run as this use
         case's ``data_check`` evidence, with its dataset fingerprint and profile (audited).
 
         ``data`` is a path (Parquet, CSV or NDJSON file, folder or glob) or a pandas, Polars,
         PyArrow, DuckDB or PySpark frame; ``contract`` a YAML file path, YAML text or a
-        loaded contract. Nothing is stored when the data cannot be read.
+        loaded contract. Nothing is stored when the data cannot be read. ``profile=False``
+        skips the dataset profile (faster; drift monitoring then has nothing to compare).
 
         Example:
             >>> run = uc.check(df, contract="contracts/applications.yaml")  # doctest: +SKIP
@@ -87,7 +94,7 @@ class UseCaseClient:
         spec = _contract(contract)
         if record:
             data_checks.can_record(store, self.slug, actor=self._client.user)
-        result = data_checks.run(data, spec, now=now)
+        result = data_checks.run(data, spec, now=now, profile=profile)
         evidence = (
             data_checks.record(store, self.slug, result, actor=self._client.user)
             if record

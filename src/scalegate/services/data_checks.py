@@ -36,15 +36,18 @@ def run(
     *,
     now: datetime | None = None,
     on_phase: Callable[[str], None] | None = None,
+    profile: bool = True,
 ) -> CheckResult:
     """Check ``data`` (a path or any dataframe) against ``contract``. Reads only.
 
     ``now`` is the time freshness rules measure against (default: the current time);
-    ``on_phase`` is called with a short description as each phase of the run starts.
+    ``on_phase`` is called with a short description as each phase of the run starts;
+    ``profile=False`` skips the dataset profile (faster; the run then carries none, so drift
+    monitoring has nothing to compare it with).
     """
     from scalegate.engine.check import check
 
-    return check(data, contract, now=now, on_phase=on_phase)
+    return check(data, contract, now=now, on_phase=on_phase, profile=profile)
 
 
 def input_bytes(path: str) -> int:
