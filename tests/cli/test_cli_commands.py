@@ -630,6 +630,10 @@ def test_data_check_evidence_from_another_tool_counts_for_its_contract(cli, tria
     assert verdict["verdict"] == "pass"
     assert verdict["reason"].startswith("'claims-intake' pass (ev-")
     assert verdict["evidence"] == [r.out.split()[1].rstrip(":")]
+    listed = cli("evidence", "list", "claims-triage", "--kind", "data_check", db=triage)
+    assert "claims-intake" in listed.out and "subject" in listed.out
+    (record,) = json.loads(cli("evidence", "list", "claims-triage", "--json", db=triage).out)
+    assert record["subject"] == "claims-intake"
 
 
 def test_demo_data_gives_batches_to_check(cli, tmp_path: Path) -> None:

@@ -75,11 +75,12 @@ def list_(
     if as_json:
         print_json([e.model_dump(mode="json") for e in found])
         return
-    table = Table("id", "kind", "status", "when", "by", "summary", box=None)
+    table = Table("id", "kind", "subject", "status", "when", "by", "summary", box=None)
     for e in found:
         table.add_row(
             e.ref,
             e.kind,
+            esc(e.subject or ""),
             e.status.value,
             e.created_at.date().isoformat(),
             e.created_by,
