@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
 from scalegate.errors import ValidationError
+from scalegate.services.files import read_text as read_text  # re-exported for the commands
 
 if TYPE_CHECKING:
     from scalegate.settings import Settings
@@ -43,24 +43,6 @@ def state(ctx: typer.Context) -> State:
     obj = ctx.find_root().obj
     assert isinstance(obj, State)
     return obj
-
-
-def read_text(path: Path) -> str:
-    """Read a user-supplied file with a clear error."""
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ValidationError(f"{path}: no such file", source=str(path)) from None
-    except IsADirectoryError:
-        raise ValidationError(
-            f"{path}: is a directory, expected a file", source=str(path)
-        ) from None
-    except UnicodeDecodeError as exc:
-        raise ValidationError(
-            f"{path}: not UTF-8 text (byte {exc.start})", source=str(path)
-        ) from None
-    except OSError as exc:
-        raise ValidationError(f"{path}: cannot read: {exc.strerror}", source=str(path)) from None
 
 
 _DURATION = re.compile(r"^(\d+)\s*([dwmy])$")

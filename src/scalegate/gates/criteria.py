@@ -335,8 +335,8 @@ def history_days(policy: Policy) -> int:
         for spec in specs:
             if spec.kind != "data_contract":
                 continue
-            for params in (spec.params, *spec.by_tier.values()):
-                merged = {**spec.params, **params}
-                if merged.get("min_pass_rate") is not None:
-                    longest = max(longest, int(merged.get("window_days", 30)))
+            variants = [spec.params, *(spec.params_for(tier) for tier in spec.by_tier)]
+            for params in map(DataContractParams.model_validate, variants):
+                if params.min_pass_rate is not None:
+                    longest = max(longest, params.window_days)
     return longest

@@ -11,9 +11,9 @@ from scalegate.audit import ChainReport
 from scalegate.domain.decision import GateDecision
 from scalegate.domain.evidence import Evidence
 from scalegate.domain.use_case import UseCase
-from scalegate.errors import ValidationError
 from scalegate.services import data_checks, gates, portfolio, registry
 from scalegate.services.audit import verify
+from scalegate.services.files import read_text
 from scalegate.services.portfolio import Portfolio
 from scalegate.services.workspace import open_store
 from scalegate.store import Store
@@ -118,13 +118,7 @@ def _contract(contract: ContractLike) -> Contract:
         return validate_contract(contract, source=f"contract '{contract.contract}'")
     if isinstance(contract, Path) or (isinstance(contract, str) and "\n" not in contract):
         path = Path(contract)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise ValidationError(f"{path}: no such contract file", field="contract") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ValidationError(f"{path}: cannot read: {exc}", field="contract") from None
-        return data_checks.load_contract(text, str(path))
+        return data_checks.load_contract(read_text(path, what="contract file"), str(path))
     return data_checks.load_contract(contract, "<contract text>")
 
 

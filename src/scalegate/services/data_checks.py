@@ -19,10 +19,6 @@ if TYPE_CHECKING:
     from scalegate.domain.contract import Contract
     from scalegate.engine.results import CheckResult, RuleResult
 
-#: evidence kind of stored check runs (a gate asks for it with kind `evidence`)
-EVIDENCE_KIND = DATA_CHECK
-
-
 def load_contract(text: str, source: str) -> Contract:
     """Parse and validate a contract document (errors name file, line and field)."""
     from scalegate.engine.check import load_contract as _load
@@ -96,7 +92,7 @@ def record(
     return registry.record_evidence(
         store,
         slug,
-        kind=EVIDENCE_KIND,
+        kind=DATA_CHECK,
         subject=result.contract,
         status=status,
         summary=summary,
