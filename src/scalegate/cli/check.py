@@ -2,7 +2,7 @@
 
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -125,11 +125,9 @@ def check(
 
         html_report.ensure_writable(html)
     err = output.err_console
-    if err.is_terminal and _is_large(data):
-        with progress(err) as on_phase:
-            result = data_checks.run(data, spec, on_phase=on_phase, profile=not no_profile)
-    else:
-        result = data_checks.run(data, spec, profile=not no_profile)
+    shown = progress(err) if err.is_terminal and _is_large(data) else nullcontext(None)
+    with shown as on_phase:
+        result = data_checks.run(data, spec, on_phase=on_phase, profile=not no_profile)
     if html is not None:
         # written before the run is stored: a report that cannot be written stores nothing
         html_report.write(html, html_report.render_check(result))

@@ -3,9 +3,7 @@ validate a contract file."""
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -31,19 +29,9 @@ def _emit(text: str, out: Path | None) -> None:
     if out is None:
         sys.stdout.write(text)
         return
-    target = out.resolve()
-    if target.is_dir():
-        raise ValidationError(f"{out}: is a directory, expected a file", source=str(out))
-    if not target.parent.is_dir():
-        raise ValidationError(f"{out}: folder {out.parent} does not exist", source=str(out))
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, target)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise ValidationError(f"{out}: cannot write: {exc.strerror}", source=str(out)) from None
+    from scalegate.reports.html import write
+
+    write(out, text, error=ValidationError)
 
 
 @app.command("import")

@@ -21,7 +21,7 @@ from __future__ import annotations
 import copy
 import json
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from importlib import resources
 from typing import Any
 
@@ -59,18 +59,26 @@ def _entry_fields() -> dict[str, Any]:
     }
 
 
-def _rewrite_refs(node: Any, prefix: str) -> Any:
+def _map_refs(node: Any, change: Callable[[str], str]) -> Any:
+    """``node`` with every ``$ref`` text passed through ``change``."""
     if isinstance(node, dict):
-        out = {}
-        for key, value in node.items():
-            if key == "$ref" and isinstance(value, str) and value.startswith("#/$defs/"):
-                out[key] = f"#/$defs/{prefix}{value.removeprefix('#/$defs/')}"
-            else:
-                out[key] = _rewrite_refs(value, prefix)
-        return out
+        return {
+            k: change(v) if k == "$ref" and isinstance(v, str) else _map_refs(v, change)
+            for k, v in node.items()
+        }
     if isinstance(node, list):
-        return [_rewrite_refs(v, prefix) for v in node]
+        return [_map_refs(v, change) for v in node]
     return node
+
+
+def _rewrite_refs(node: Any, prefix: str) -> Any:
+    """A rule's own ``#/$defs/X`` references as ``#/$defs/<prefix>X``."""
+
+    def change(ref: str) -> str:
+        local = "#/$defs/"
+        return f"{local}{prefix}{ref.removeprefix(local)}" if ref.startswith(local) else ref
+
+    return _map_refs(node, change)
 
 
 def _params_schema(rule: Rule[Any], defs: dict[str, Any]) -> dict[str, Any]:
@@ -160,16 +168,7 @@ def contract_schema(rules: Mapping[str, Rule[Any]] | None = None) -> dict[str, A
 
 def _draft7_refs(node: Any) -> Any:
     """Pydantic's ``#/$defs/X`` references as draft-07's ``#/definitions/X``."""
-    if isinstance(node, dict):
-        return {
-            k: v.replace("#/$defs/", "#/definitions/")
-            if k == "$ref" and isinstance(v, str)
-            else _draft7_refs(v)
-            for k, v in node.items()
-        }
-    if isinstance(node, list):
-        return [_draft7_refs(v) for v in node]
-    return node
+    return _map_refs(node, lambda ref: ref.replace("#/$defs/", "#/definitions/"))
 
 
 def render(rules: Mapping[str, Rule[Any]] | None = None) -> str:

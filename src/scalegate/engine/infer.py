@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scalegate.engine.frames import DataError, to_lazy
+from scalegate.engine.frames import read_error, to_lazy
 from scalegate.engine.profile_model import NUMERIC, STRING, TEMPORAL, ColumnProfile, DatasetProfile
 from scalegate.errors import ScalegateError, ValidationError
 
@@ -206,11 +206,7 @@ def profile_sample(data: Any) -> tuple[DatasetProfile, str]:
     except ScalegateError:
         raise
     except Exception as exc:  # each backend raises its own kinds
-        lines = str(exc).strip().splitlines()
-        first = (lines[0] if lines else type(exc).__name__)[:300]
-        raise DataError(
-            f"{src.description}: cannot read the data: {first}", source=src.description
-        ) from None
+        raise read_error(src, exc) from None
     return found, src.description
 
 

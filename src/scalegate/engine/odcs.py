@@ -51,7 +51,7 @@ to ``error``; ``warning``/``info``/``low``/... to ``warn``.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -161,13 +161,30 @@ def _check_header(doc: Any, source: str, lines: Lines) -> str:
 # ------------------------------------------------------------------ the conversion
 
 
+def _quality(
+    owner: Mapping[str, Any], at: str, out: list[Unconverted]
+) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """Each quality check of a property or schema object with its path; a quality list or
+    item of the wrong shape is listed in ``out`` instead."""
+    quality = owner.get("quality") or []
+    if not isinstance(quality, list):
+        out.append(Unconverted(f"{at}.quality", "quality is not a list"))
+        return
+    for j, item in enumerate(quality):
+        where = f"{at}.quality[{j}]"
+        if isinstance(item, dict):
+            yield where, item
+        else:
+            out.append(Unconverted(where, "a quality check must be a mapping"))
+
+
 def _column(
     prop: Mapping[str, Any],
     name: str,
     at: str,
     out: list[Unconverted],
     key: str | None,
-) -> tuple[dict[str, Any], Rules]:
+) -> dict[str, Any]:
     rules = Rules(name)
     kind, why = column_type(prop)
     if why:
@@ -188,15 +205,7 @@ def _column(
         add_options(name, kind, prop["logicalTypeOptions"], rules, f"{at}.logicalTypeOptions", out)
     elif "logicalTypeOptions" in prop:
         out.append(Unconverted(f"{at}.logicalTypeOptions", "options of an untyped column"))
-    quality = prop.get("quality") or []
-    if not isinstance(quality, list):
-        out.append(Unconverted(f"{at}.quality", "quality is not a list"))
-        quality = []
-    for j, item in enumerate(quality):
-        where = f"{at}.quality[{j}]"
-        if not isinstance(item, dict):
-            out.append(Unconverted(where, "a quality check must be a mapping"))
-            continue
+    for where, item in _quality(prop, at, out):
         try:
             property_quality(name, item, rules, where, out)
         except Skip as exc:
@@ -207,7 +216,7 @@ def _column(
     if prop.get("description"):
         spec["description"] = str(prop["description"]).strip()
     spec["rules"] = rules.items
-    return spec, rules
+    return spec
 
 
 def convert(
@@ -276,21 +285,12 @@ def convert(
     for i, prop in enumerate(props):
         name = column_of[str(prop["name"])]
         key = role if name in key_names else None
-        spec, _ = _column(prop, name, f"{base}.properties[{i}]", out, key)
-        columns[name] = spec
+        columns[name] = _column(prop, name, f"{base}.properties[{i}]", out, key)
 
     dataset = Rules(None)
     if len(keys) > 1:
         dataset.add("unique", {"columns": key_names}, description="primary key")
-    quality = obj.get("quality") or []
-    if not isinstance(quality, list):
-        out.append(Unconverted(f"{base}.quality", "quality is not a list"))
-        quality = []
-    for j, item in enumerate(quality):
-        where = f"{base}.quality[{j}]"
-        if not isinstance(item, dict):
-            out.append(Unconverted(where, "a quality check must be a mapping"))
-            continue
+    for where, item in _quality(obj, base, out):
         try:
             schema_quality(item, column_of, dataset, where, out)
         except Skip as exc:

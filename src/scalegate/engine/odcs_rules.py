@@ -457,6 +457,21 @@ def _metric(item: Mapping[str, Any]) -> str | None:
     return None if metric is None else str(metric)
 
 
+def _library_metric(item: Mapping[str, Any]) -> str | None:
+    """The metric of a library check; :class:`Skip` for text, SQL, custom and unknown types."""
+    kind = str(item.get("type", "library")).lower()
+    if kind in ("text", "sql", "custom"):
+        raise Skip(_other_kind(kind, item))
+    if kind not in ("library", "implicit", "default"):
+        raise Skip(f"quality type {item.get('type')!r} is unknown")
+    return _metric(item)
+
+
+def _label(item: Mapping[str, Any]) -> str:
+    """The description a converted rule carries: the check's description, else its name."""
+    return str(item.get("description") or item.get("name") or "")
+
+
 def property_quality(
     name: str,
     item: Mapping[str, Any],
@@ -465,16 +480,11 @@ def property_quality(
     out: list[Unconverted],
 ) -> None:
     """Rules from one property-level quality check, or :class:`Skip` with the reason."""
-    kind = str(item.get("type", "library")).lower()
-    metric = _metric(item)
-    if kind in ("text", "sql", "custom"):
-        raise Skip(_other_kind(kind, item))
-    if kind not in ("library", "implicit", "default"):
-        raise Skip(f"quality type {item.get('type')!r} is unknown")
+    metric = _library_metric(item)
     if metric is None:
         raise Skip("a library check needs a metric")
     severity = _severity(item, at, out)
-    description = str(item.get("description") or item.get("name") or "")
+    description = _label(item)
     args = item.get("arguments") or {}
     if not isinstance(args, dict):
         raise Skip("arguments is not a mapping")
@@ -554,14 +564,9 @@ def schema_quality(
     out: list[Unconverted],
 ) -> None:
     """Rules from one schema-level quality check, or :class:`Skip` with the reason."""
-    kind = str(item.get("type", "library")).lower()
-    metric = _metric(item)
-    if kind in ("text", "sql", "custom"):
-        raise Skip(_other_kind(kind, item))
-    if kind not in ("library", "implicit", "default"):
-        raise Skip(f"quality type {item.get('type')!r} is unknown")
+    metric = _library_metric(item)
     severity = _severity(item, at, out)
-    description = str(item.get("description") or item.get("name") or "")
+    description = _label(item)
     args = item.get("arguments") or {}
     if metric == "rowCount":
         limit = _limit(item)

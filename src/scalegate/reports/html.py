@@ -264,28 +264,32 @@ def render_check(result: CheckResult, *, title: str | None = None) -> str:
 # ------------------------------------------------------------------------- writing
 
 
-def ensure_writable(path: Path) -> None:
-    """Raise :class:`ReportError` now, before any work, if ``path`` cannot be written.
+def ensure_writable(path: Path, *, error: type[ValidationError] = ReportError) -> None:
+    """Raise ``error`` now, before any work, if ``path`` cannot be written.
 
     Creates and removes a temporary file next to ``path``: the only test that also holds
     for read-only mounts, full quotas and permissions of other users.
     """
     if path.is_dir():
-        raise ReportError(f"{path}: is a directory, expected a file name", source=str(path))
+        raise error(f"{path}: is a directory, expected a file name", source=str(path))
     parent = path.parent
     if not parent.is_dir():
-        raise ReportError(f"{path}: folder {parent} does not exist", source=str(path))
+        raise error(f"{path}: folder {parent} does not exist", source=str(path))
     try:
         fd, probe = tempfile.mkstemp(dir=parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as exc:
-        raise ReportError(f"{path}: cannot write: {exc.strerror}", source=str(path)) from None
+        raise error(f"{path}: cannot write: {exc.strerror}", source=str(path)) from None
     os.close(fd)
     os.unlink(probe)
 
 
-def write(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` atomically: a temporary file, then a rename."""
-    ensure_writable(path)
+def write(path: Path, text: str, *, error: type[ValidationError] = ReportError) -> None:
+    """Write ``text`` to ``path`` atomically: a temporary file, then a rename.
+
+    Any generated document is written this way (``contract import/infer -o`` too); a
+    failure raises ``error`` and leaves an existing file as it was.
+    """
+    ensure_writable(path, error=error)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -298,4 +302,4 @@ def write(path: Path, text: str) -> None:
         os.replace(tmp, path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
-        raise ReportError(f"{path}: cannot write: {exc.strerror}", source=str(path)) from None
+        raise error(f"{path}: cannot write: {exc.strerror}", source=str(path)) from None
