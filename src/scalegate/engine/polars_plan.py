@@ -31,8 +31,8 @@ to the generic path, which also finds out which rule or what data is at fault.
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,7 +60,7 @@ from scalegate.engine.profile_query import (
     _Reader,
 )
 from scalegate.engine.sketches import hashing
-from scalegate.engine.sketches.quantiles import lowest_key
+from scalegate.engine.sketches.quantiles import key_expression
 
 _LIST = "__p"  # prefix of the per-column list outputs
 _EXAMPLE = "__x"  # prefix of the rules' example outputs
@@ -119,6 +119,36 @@ def duplicated(keys: tuple[str, ...]) -> Any:
     return complete & key.is_duplicated()
 
 
+def try_run(
+    frame: nw.LazyFrame[Any],
+    rules: list[RulePlan],
+    *,
+    examples: int,
+    profile: bool = True,
+    alpha: float,
+    top_capacity: int,
+    precision: int,
+    schema: Mapping[str, Any] | None = None,
+) -> Outcome | None:
+    """:func:`run` where it :func:`applies`; None elsewhere, or when its query fails (the
+    caller's generic path then finds out which rule or what data is at fault)."""
+    if not applies(frame):
+        return None
+    try:
+        return run(
+            frame,
+            rules,
+            examples=examples,
+            profile=profile,
+            alpha=alpha,
+            top_capacity=top_capacity,
+            precision=precision,
+            schema=schema,
+        )
+    except Exception:
+        return None
+
+
 def run(
     frame: nw.LazyFrame[Any],
     rules: list[RulePlan],
@@ -128,9 +158,11 @@ def run(
     alpha: float,
     top_capacity: int,
     precision: int,
+    schema: Mapping[str, Any] | None = None,
 ) -> Outcome:
     """Every rule's values and first ``examples`` failing values, and (with ``profile``) the
-    profile of ``frame``, with one ``select`` and one ``collect``."""
+    profile of ``frame``, with one ``select`` and one ``collect``. ``schema``: the frame's,
+    if the caller has it already."""
     import polars as pl
 
     native = frame.to_native()
@@ -142,7 +174,8 @@ def run(
         compliant: Any = expr._to_compliant_expr(namespace)
         return compliant.native
 
-    schema = frame.collect_schema()
+    if schema is None:
+        schema = frame.collect_schema()
     columns = [
         _Column(i, name, dtype, kind_of(dtype)) for i, (name, dtype) in enumerate(schema.items())
     ]
@@ -231,28 +264,6 @@ def _aggregates(columns: list[_Column]) -> list[Any]:
     return exprs
 
 
-def _key(magnitude: Any, alpha: float) -> Any:
-    """:func:`.sketches.quantiles.key_expression` in Polars (the same steps and constants)."""
-    import polars as pl
-
-    gamma = (1 + alpha) / (1 - alpha)
-    floor_value = gamma ** (lowest_key(alpha) - 0.5)
-    key = magnitude.clip(lower_bound=floor_value).log(math.e) / math.log(gamma)
-    return key.ceil().cast(pl.Int64)
-
-
-def _hll_code(values: Any, precision: int) -> Any:
-    """The code of :func:`.sketches.hashing.hll_codes` (``register * 64 + rank``) of non-null
-    ``values``; the profile test holds the two to the same registers."""
-    import polars as pl
-
-    shift = 1 << (64 - precision)
-    h = values.hash(seed=0)
-    register = (h // shift).cast(pl.Int64)
-    rank = (h % shift).bitwise_leading_zeros().cast(pl.Int64) - (precision - 1)
-    return register * (1 << hashing.RANK_BITS) + rank
-
-
 def _sketches(columns: list[_Column], alpha: float, precision: int) -> list[Any]:
     """One imploded list per column and sketch (see the module's docstring)."""
     import polars as pl
@@ -263,7 +274,11 @@ def _sketches(columns: list[_Column], alpha: float, precision: int) -> list[Any]
         if c.kind == NUMERIC:
             f = _finite(c).cast(pl.Float64)
             negative = (f < 0).cast(pl.Int64) * flip
-            code = (_key(f.abs(), alpha) + (c.index * _COLUMN + _POSITIVE) + negative).alias("key")
+            code = (
+                key_expression(f.abs(), alpha, int64=pl.Int64)
+                + (c.index * _COLUMN + _POSITIVE)
+                + negative
+            ).alias("key")
             counts = code.drop_nulls().value_counts(name="n")
             exprs.append(counts.implode().alias(f"{_LIST}q{c.index}"))
             hashed = f.drop_nulls()
@@ -276,7 +291,7 @@ def _sketches(columns: list[_Column], alpha: float, precision: int) -> list[Any]
             continue
         else:
             continue
-        codes = _hll_code(hashed, precision).unique()
+        codes = hashing.polars_codes(hashed, precision).unique()
         exprs.append(codes.implode().alias(f"{_LIST}h{c.index}"))
     return exprs
 
@@ -310,7 +325,9 @@ def _labels(columns: list[_Column], capacity: int, precision: int) -> list[Any]:
                 first(value.min()).alias("low"),
                 first(value.max()).alias("high"),
             ).alias(f"{_LIST}z{c.index}"),
-            counts.list.eval(_hll_code(value, precision).unique()).alias(f"{_LIST}r{c.index}"),
+            counts.list.eval(hashing.polars_codes(value, precision).unique()).alias(
+                f"{_LIST}r{c.index}"
+            ),
         ]
     return exprs
 
