@@ -44,20 +44,20 @@ from scalegate.engine.profile_model import (
     STRING,
     TEMPORAL,
     DatasetProfile,
-    kind_of,
 )
 from scalegate.engine.profile_query import (
-    _CODES,
-    _COLUMN,
-    _NEGATIVE,
-    _PER_ROW,
-    _POSITIVE,
-    _RANKS,
-    _REGISTERS,
-    _STATS,
-    _TOP,
-    _Column,
-    _Reader,
+    CODES,
+    COLUMN,
+    NEGATIVE,
+    PER_ROW,
+    POSITIVE,
+    RANKS,
+    REGISTERS,
+    STATS,
+    TOP,
+    Column,
+    columns_of,
+    read_profile,
 )
 from scalegate.engine.sketches import hashing
 from scalegate.engine.sketches.quantiles import key_expression
@@ -174,11 +174,7 @@ def run(
         compliant: Any = expr._to_compliant_expr(namespace)
         return compliant.native
 
-    if schema is None:
-        schema = frame.collect_schema()
-    columns = [
-        _Column(i, name, dtype, kind_of(dtype)) for i, (name, dtype) in enumerate(schema.items())
-    ]
+    columns = columns_of(frame.collect_schema() if schema is None else schema)
     # each row rule's failing rows once, as a boolean column (a bitmap: 1/8 byte a row),
     # which both its count and its examples read
     masks: list[Any] = []
@@ -215,12 +211,12 @@ def run(
     if not profile:
         return Outcome(row, found, None)
     groups = _groups(row, columns, top_capacity, precision)
-    reader = _Reader(row, groups, alpha, top_capacity, precision, hashing.hash_id(frame))
-    computed = DatasetProfile(int(row["rows"]), tuple(reader.read(c) for c in columns))
+    hash_id = hashing.hash_id(frame)
+    computed = read_profile(row, groups, columns, alpha, top_capacity, precision, hash_id)
     return Outcome(row, found, computed)
 
 
-def _finite(c: _Column) -> Any:
+def _finite(c: Column) -> Any:
     """The values that enter moments and sketches: NaN and infinities become null."""
     import polars as pl
 
@@ -228,7 +224,7 @@ def _finite(c: _Column) -> Any:
     return pl.when(x.is_finite()).then(x) if c.dtype.is_float() else x
 
 
-def _aggregates(columns: list[_Column]) -> list[Any]:
+def _aggregates(columns: list[Column]) -> list[Any]:
     """:func:`.profile_query._aggregates` in Polars for the original names (the same output
     names, so the generic reader reads them)."""
     import polars as pl
@@ -264,11 +260,11 @@ def _aggregates(columns: list[_Column]) -> list[Any]:
     return exprs
 
 
-def _sketches(columns: list[_Column], alpha: float, precision: int) -> list[Any]:
+def _sketches(columns: list[Column], alpha: float, precision: int) -> list[Any]:
     """One imploded list per column and sketch (see the module's docstring)."""
     import polars as pl
 
-    flip = _NEGATIVE - _POSITIVE
+    flip = NEGATIVE - POSITIVE
     exprs: list[Any] = []
     for c in columns:
         if c.kind == NUMERIC:
@@ -276,7 +272,7 @@ def _sketches(columns: list[_Column], alpha: float, precision: int) -> list[Any]
             negative = (f < 0).cast(pl.Int64) * flip
             code = (
                 key_expression(f.abs(), alpha, int64=pl.Int64)
-                + (c.index * _COLUMN + _POSITIVE)
+                + (c.index * COLUMN + POSITIVE)
                 + negative
             ).alias("key")
             counts = code.drop_nulls().value_counts(name="n")
@@ -296,7 +292,7 @@ def _sketches(columns: list[_Column], alpha: float, precision: int) -> list[Any]
     return exprs
 
 
-def _labels(columns: list[_Column], capacity: int, precision: int) -> list[Any]:
+def _labels(columns: list[Column], capacity: int, precision: int) -> list[Any]:
     """From each string column's value counts (a list in the one-row result, never leaving
     the engine): the ``capacity + 1`` most frequent (ties by value), the number of distinct
     values, their shortest and longest length, lowest and highest value, and the distinct
@@ -333,7 +329,7 @@ def _labels(columns: list[_Column], capacity: int, precision: int) -> list[Any]:
 
 
 def _groups(
-    row: dict[str, Any], columns: list[_Column], capacity: int, precision: int
+    row: dict[str, Any], columns: list[Column], capacity: int, precision: int
 ) -> dict[tuple[int, int], list[tuple[Any, ...]]]:
     """The rows the generic grouped query would return, from the per-column lists (small:
     plain Python is faster than a query per column)."""
@@ -341,30 +337,30 @@ def _groups(
     for c in columns:
         codes = row.get(f"{_LIST}q{c.index}")
         if codes:
-            groups[(_CODES, c.index)] = [(d["key"], d["n"]) for d in codes]
+            groups[(CODES, c.index)] = [(d["key"], d["n"]) for d in codes]
         hll = row.get(f"{_LIST}h{c.index}")
         if hll:
-            groups[(_REGISTERS, c.index)] = _packed(hll, precision)
+            groups[(REGISTERS, c.index)] = _packed(hll, precision)
         stats = row.get(f"{_LIST}z{c.index}")
         if stats and stats["distinct"]:
-            groups[(_TOP, c.index)] = [
+            groups[(TOP, c.index)] = [
                 (None, d["n"], None, d["value"], None) for d in row[f"{_LIST}t{c.index}"]
             ]
-            groups[(_STATS, c.index)] = [tuple(stats.values())]
-            groups[(_REGISTERS, c.index)] = _packed(row[f"{_LIST}r{c.index}"], precision)
+            groups[(STATS, c.index)] = [tuple(stats.values())]
+            groups[(REGISTERS, c.index)] = _packed(row[f"{_LIST}r{c.index}"], precision)
     return groups
 
 
 def _packed(codes: list[int], precision: int) -> list[tuple[int, int]]:
     """HyperLogLog codes as the generic path's packed rows: (block, seven one-byte ranks)."""
-    registers = bytearray(((1 << precision) // _PER_ROW + 1) * _PER_ROW)
+    registers = bytearray(((1 << precision) // PER_ROW + 1) * PER_ROW)
     for code in codes:
-        register, rank = divmod(code, _RANKS)
+        register, rank = divmod(code, RANKS)
         if rank > registers[register]:
             registers[register] = rank
     out = []
-    for block in range(len(registers) // _PER_ROW):
-        bits = int.from_bytes(registers[block * _PER_ROW : (block + 1) * _PER_ROW], "little")
+    for block in range(len(registers) // PER_ROW):
+        bits = int.from_bytes(registers[block * PER_ROW : (block + 1) * PER_ROW], "little")
         if bits:
             out.append((block, bits))
     return out
