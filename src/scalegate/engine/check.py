@@ -254,10 +254,12 @@ def _polars_plan(
     rules = []
     for i, p in enumerate(planned):
         if isinstance(p.plan, RowCheck):
-            unique = tuple(p.plan.example_columns) if p.spec.rule == "unique" else ()
             rules.append(
                 polars_plan.RulePlan(
-                    f"__f{i}", p.plan.fails, None, unique, tuple(p.plan.example_columns)
+                    f"__f{i}",
+                    p.plan.fails,
+                    unique=p.plan.duplicate_keys,
+                    example_columns=p.plan.example_columns,
                 )
             )
         else:
