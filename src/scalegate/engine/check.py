@@ -24,8 +24,10 @@ import pydantic
 
 from scalegate.domain import documents
 from scalegate.domain.contract import ColumnSpec, Contract, RuleSpec, Severity
+from scalegate.engine import polars_plan
 from scalegate.engine.backends import flag_rows
-from scalegate.engine.frames import Source, read_error, to_lazy
+from scalegate.engine.frames import Source, first_line, read_error, to_lazy
+from scalegate.engine.profile_query import compute as compute_profile
 from scalegate.engine.results import CheckResult, RuleResult, Status, example
 from scalegate.engine.rules import RULES
 from scalegate.engine.rules.registry import (
@@ -37,6 +39,9 @@ from scalegate.engine.rules.registry import (
     Verdict,
 )
 from scalegate.engine.rules.types import column_type, satisfies
+from scalegate.engine.sketches.distinct import DEFAULT_PRECISION
+from scalegate.engine.sketches.frequent import DEFAULT_CAPACITY
+from scalegate.engine.sketches.quantiles import DEFAULT_ALPHA
 from scalegate.errors import DocumentError
 
 Lines = dict[documents.Path, tuple[int, int]]
@@ -155,7 +160,7 @@ def _plan_rule(
     except RuleError as exc:
         return error(str(exc))
     except Exception as exc:  # a plugin's bug must not take the other rules down
-        return error(f"rule '{spec.rule}' could not be planned: {_first_line(exc)}")
+        return error(f"rule '{spec.rule}' could not be planned: {first_line(exc)}")
     return _Planned(rid, spec, column, plan)
 
 
@@ -211,11 +216,6 @@ def _exprs(i: int, plan: Plan) -> dict[str, nw.Expr]:
     return {f"__a{i}_{k}": e for k, e in plan.aggregates.items()}
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return (text[0] if text else type(exc).__name__)[:300]
-
-
 def _compute(
     lf: nw.LazyFrame[Any], planned: list[_Planned], source: Source
 ) -> tuple[int, dict[str, Any], dict[int, str]]:
@@ -242,43 +242,38 @@ def _compute(
         try:
             values.update(lf.select(**own).collect().rows(named=True)[0])
         except Exception as exc:
-            errors[i] = _first_line(exc)
+            errors[i] = first_line(exc)
     return rows, values, errors
 
 
-def _polars_plan(lf: nw.LazyFrame[Any], planned: list[_Planned], profile: bool) -> Any:
+def _polars_plan(
+    lf: nw.LazyFrame[Any], planned: list[_Planned], profile: bool, schema: dict[str, Any]
+) -> polars_plan.Outcome | None:
     """Rules, their examples and the profile in one query on Polars (:mod:`.polars_plan`);
     None elsewhere, or when that query fails (the generic path then finds out why)."""
-    from scalegate.engine import polars_plan
-    from scalegate.engine.sketches.distinct import DEFAULT_PRECISION
-    from scalegate.engine.sketches.frequent import DEFAULT_CAPACITY
-    from scalegate.engine.sketches.quantiles import DEFAULT_ALPHA
-
-    if not polars_plan.applies(lf):
-        return None
     rules = []
     for i, p in enumerate(planned):
         if isinstance(p.plan, RowCheck):
-            unique = tuple(p.plan.example_columns) if p.spec.rule == "unique" else ()
             rules.append(
                 polars_plan.RulePlan(
-                    f"__f{i}", p.plan.fails, None, unique, tuple(p.plan.example_columns)
+                    f"__f{i}",
+                    p.plan.fails,
+                    unique=p.plan.duplicate_keys,
+                    example_columns=p.plan.example_columns,
                 )
             )
         else:
             rules.append(polars_plan.RulePlan(f"__a{i}", aggregates=p.plan.aggregates))
-    try:
-        return polars_plan.run(
-            lf,
-            rules,
-            examples=EXAMPLES,
-            profile=profile,
-            alpha=DEFAULT_ALPHA,
-            top_capacity=DEFAULT_CAPACITY,
-            precision=DEFAULT_PRECISION,
-        )
-    except Exception:
-        return None
+    return polars_plan.try_run(
+        lf,
+        rules,
+        examples=EXAMPLES,
+        profile=profile,
+        alpha=DEFAULT_ALPHA,
+        top_capacity=DEFAULT_CAPACITY,
+        precision=DEFAULT_PRECISION,
+        schema=schema,
+    )
 
 
 def _pct(fraction: float) -> str:
@@ -381,7 +376,7 @@ def check(
     planned = [s for s in slots if isinstance(s, _Planned)]
     rules = f"{len(planned)} rule" + ("" if len(planned) == 1 else "s")
     phase(f"computing {rules} on {len(schema):,} columns")
-    fast = _polars_plan(lf, planned, profile)
+    fast = _polars_plan(lf, planned, profile, schema)
     errors: dict[int, str] = {}
     rule_lf = lf
     if fast is not None:
@@ -430,18 +425,13 @@ def check(
                     p.spec.rule,
                     p.column,
                     Status.ERROR,
-                    f"rule '{p.spec.rule}' could not judge {own!r}: {_first_line(exc)}",
+                    f"rule '{p.spec.rule}' could not judge {own!r}: {first_line(exc)}",
                     p.spec.severity,
                 )
 
     results = tuple(computed[s.id] if isinstance(s, _Planned) else s for s in slots)
     dataset_profile = None if fast is None else fast.profile
     if profile and fast is None:
-        from scalegate.engine.profile_query import compute as compute_profile
-        from scalegate.engine.sketches.distinct import DEFAULT_PRECISION
-        from scalegate.engine.sketches.frequent import DEFAULT_CAPACITY
-        from scalegate.engine.sketches.quantiles import DEFAULT_ALPHA
-
         phase(f"profiling {len(schema):,} columns")
         try:
             dataset_profile = compute_profile(

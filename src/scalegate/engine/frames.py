@@ -300,7 +300,8 @@ def read_error(source: Source, exc: BaseException, *, doing: str = "read") -> Da
     """A clear :class:`DataError` for an engine exception raised while reading ``source``.
 
     For NDJSON files it finds the file and line at fault; otherwise it names the source and
-    the engine's first line of explanation. Runs only once something failed.
+    the engine's first line of explanation (:func:`scan_path` has already found any CSV
+    file that is not UTF-8, with its line). Runs only once something failed.
     """
     if isinstance(exc, DataError):
         return exc
@@ -310,11 +311,6 @@ def read_error(source: Source, exc: BaseException, *, doing: str = "read") -> Da
             if f.stat().st_size == 0:
                 return DataError(f"{f}: the file is empty (0 bytes)", source=str(f))
             problem = _bad_json_line(f)
-            if problem is not None:
-                return problem
-    elif files:
-        for f in files:
-            problem = _bad_utf8(f) if FORMATS.get(f.suffix.lower()) == "csv" else None
             if problem is not None:
                 return problem
     return DataError(

@@ -31,8 +31,8 @@ to the generic path, which also finds out which rule or what data is at fault.
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,23 +44,23 @@ from scalegate.engine.profile_model import (
     STRING,
     TEMPORAL,
     DatasetProfile,
-    kind_of,
 )
 from scalegate.engine.profile_query import (
-    _CODES,
-    _COLUMN,
-    _NEGATIVE,
-    _PER_ROW,
-    _POSITIVE,
-    _RANKS,
-    _REGISTERS,
-    _STATS,
-    _TOP,
-    _Column,
-    _Reader,
+    CODES,
+    COLUMN,
+    NEGATIVE,
+    PER_ROW,
+    POSITIVE,
+    RANKS,
+    REGISTERS,
+    STATS,
+    TOP,
+    Column,
+    columns_of,
+    read_profile,
 )
 from scalegate.engine.sketches import hashing
-from scalegate.engine.sketches.quantiles import lowest_key
+from scalegate.engine.sketches.quantiles import key_expression
 
 _LIST = "__p"  # prefix of the per-column list outputs
 _EXAMPLE = "__x"  # prefix of the rules' example outputs
@@ -119,6 +119,36 @@ def duplicated(keys: tuple[str, ...]) -> Any:
     return complete & key.is_duplicated()
 
 
+def try_run(
+    frame: nw.LazyFrame[Any],
+    rules: list[RulePlan],
+    *,
+    examples: int,
+    profile: bool = True,
+    alpha: float,
+    top_capacity: int,
+    precision: int,
+    schema: Mapping[str, Any] | None = None,
+) -> Outcome | None:
+    """:func:`run` where it :func:`applies`; None elsewhere, or when its query fails (the
+    caller's generic path then finds out which rule or what data is at fault)."""
+    if not applies(frame):
+        return None
+    try:
+        return run(
+            frame,
+            rules,
+            examples=examples,
+            profile=profile,
+            alpha=alpha,
+            top_capacity=top_capacity,
+            precision=precision,
+            schema=schema,
+        )
+    except Exception:
+        return None
+
+
 def run(
     frame: nw.LazyFrame[Any],
     rules: list[RulePlan],
@@ -128,9 +158,11 @@ def run(
     alpha: float,
     top_capacity: int,
     precision: int,
+    schema: Mapping[str, Any] | None = None,
 ) -> Outcome:
     """Every rule's values and first ``examples`` failing values, and (with ``profile``) the
-    profile of ``frame``, with one ``select`` and one ``collect``."""
+    profile of ``frame``, with one ``select`` and one ``collect``. ``schema``: the frame's,
+    if the caller has it already."""
     import polars as pl
 
     native = frame.to_native()
@@ -142,10 +174,7 @@ def run(
         compliant: Any = expr._to_compliant_expr(namespace)
         return compliant.native
 
-    schema = frame.collect_schema()
-    columns = [
-        _Column(i, name, dtype, kind_of(dtype)) for i, (name, dtype) in enumerate(schema.items())
-    ]
+    columns = columns_of(frame.collect_schema() if schema is None else schema)
     # each row rule's failing rows once, as a boolean column (a bitmap: 1/8 byte a row),
     # which both its count and its examples read
     masks: list[Any] = []
@@ -182,12 +211,12 @@ def run(
     if not profile:
         return Outcome(row, found, None)
     groups = _groups(row, columns, top_capacity, precision)
-    reader = _Reader(row, groups, alpha, top_capacity, precision, hashing.hash_id(frame))
-    computed = DatasetProfile(int(row["rows"]), tuple(reader.read(c) for c in columns))
+    hash_id = hashing.hash_id(frame)
+    computed = read_profile(row, groups, columns, alpha, top_capacity, precision, hash_id)
     return Outcome(row, found, computed)
 
 
-def _finite(c: _Column) -> Any:
+def _finite(c: Column) -> Any:
     """The values that enter moments and sketches: NaN and infinities become null."""
     import polars as pl
 
@@ -195,7 +224,7 @@ def _finite(c: _Column) -> Any:
     return pl.when(x.is_finite()).then(x) if c.dtype.is_float() else x
 
 
-def _aggregates(columns: list[_Column]) -> list[Any]:
+def _aggregates(columns: list[Column]) -> list[Any]:
     """:func:`.profile_query._aggregates` in Polars for the original names (the same output
     names, so the generic reader reads them)."""
     import polars as pl
@@ -231,39 +260,21 @@ def _aggregates(columns: list[_Column]) -> list[Any]:
     return exprs
 
 
-def _key(magnitude: Any, alpha: float) -> Any:
-    """:func:`.sketches.quantiles.key_expression` in Polars (the same steps and constants)."""
-    import polars as pl
-
-    gamma = (1 + alpha) / (1 - alpha)
-    floor_value = gamma ** (lowest_key(alpha) - 0.5)
-    key = magnitude.clip(lower_bound=floor_value).log(math.e) / math.log(gamma)
-    return key.ceil().cast(pl.Int64)
-
-
-def _hll_code(values: Any, precision: int) -> Any:
-    """The code of :func:`.sketches.hashing.hll_codes` (``register * 64 + rank``) of non-null
-    ``values``; the profile test holds the two to the same registers."""
-    import polars as pl
-
-    shift = 1 << (64 - precision)
-    h = values.hash(seed=0)
-    register = (h // shift).cast(pl.Int64)
-    rank = (h % shift).bitwise_leading_zeros().cast(pl.Int64) - (precision - 1)
-    return register * (1 << hashing.RANK_BITS) + rank
-
-
-def _sketches(columns: list[_Column], alpha: float, precision: int) -> list[Any]:
+def _sketches(columns: list[Column], alpha: float, precision: int) -> list[Any]:
     """One imploded list per column and sketch (see the module's docstring)."""
     import polars as pl
 
-    flip = _NEGATIVE - _POSITIVE
+    flip = NEGATIVE - POSITIVE
     exprs: list[Any] = []
     for c in columns:
         if c.kind == NUMERIC:
             f = _finite(c).cast(pl.Float64)
             negative = (f < 0).cast(pl.Int64) * flip
-            code = (_key(f.abs(), alpha) + (c.index * _COLUMN + _POSITIVE) + negative).alias("key")
+            code = (
+                key_expression(f.abs(), alpha, int64=pl.Int64)
+                + (c.index * COLUMN + POSITIVE)
+                + negative
+            ).alias("key")
             counts = code.drop_nulls().value_counts(name="n")
             exprs.append(counts.implode().alias(f"{_LIST}q{c.index}"))
             hashed = f.drop_nulls()
@@ -276,12 +287,12 @@ def _sketches(columns: list[_Column], alpha: float, precision: int) -> list[Any]
             continue
         else:
             continue
-        codes = _hll_code(hashed, precision).unique()
+        codes = hashing.polars_codes(hashed, precision).unique()
         exprs.append(codes.implode().alias(f"{_LIST}h{c.index}"))
     return exprs
 
 
-def _labels(columns: list[_Column], capacity: int, precision: int) -> list[Any]:
+def _labels(columns: list[Column], capacity: int, precision: int) -> list[Any]:
     """From each string column's value counts (a list in the one-row result, never leaving
     the engine): the ``capacity + 1`` most frequent (ties by value), the number of distinct
     values, their shortest and longest length, lowest and highest value, and the distinct
@@ -310,13 +321,15 @@ def _labels(columns: list[_Column], capacity: int, precision: int) -> list[Any]:
                 first(value.min()).alias("low"),
                 first(value.max()).alias("high"),
             ).alias(f"{_LIST}z{c.index}"),
-            counts.list.eval(_hll_code(value, precision).unique()).alias(f"{_LIST}r{c.index}"),
+            counts.list.eval(hashing.polars_codes(value, precision).unique()).alias(
+                f"{_LIST}r{c.index}"
+            ),
         ]
     return exprs
 
 
 def _groups(
-    row: dict[str, Any], columns: list[_Column], capacity: int, precision: int
+    row: dict[str, Any], columns: list[Column], capacity: int, precision: int
 ) -> dict[tuple[int, int], list[tuple[Any, ...]]]:
     """The rows the generic grouped query would return, from the per-column lists (small:
     plain Python is faster than a query per column)."""
@@ -324,30 +337,30 @@ def _groups(
     for c in columns:
         codes = row.get(f"{_LIST}q{c.index}")
         if codes:
-            groups[(_CODES, c.index)] = [(d["key"], d["n"]) for d in codes]
+            groups[(CODES, c.index)] = [(d["key"], d["n"]) for d in codes]
         hll = row.get(f"{_LIST}h{c.index}")
         if hll:
-            groups[(_REGISTERS, c.index)] = _packed(hll, precision)
+            groups[(REGISTERS, c.index)] = _packed(hll, precision)
         stats = row.get(f"{_LIST}z{c.index}")
         if stats and stats["distinct"]:
-            groups[(_TOP, c.index)] = [
+            groups[(TOP, c.index)] = [
                 (None, d["n"], None, d["value"], None) for d in row[f"{_LIST}t{c.index}"]
             ]
-            groups[(_STATS, c.index)] = [tuple(stats.values())]
-            groups[(_REGISTERS, c.index)] = _packed(row[f"{_LIST}r{c.index}"], precision)
+            groups[(STATS, c.index)] = [tuple(stats.values())]
+            groups[(REGISTERS, c.index)] = _packed(row[f"{_LIST}r{c.index}"], precision)
     return groups
 
 
 def _packed(codes: list[int], precision: int) -> list[tuple[int, int]]:
     """HyperLogLog codes as the generic path's packed rows: (block, seven one-byte ranks)."""
-    registers = bytearray(((1 << precision) // _PER_ROW + 1) * _PER_ROW)
+    registers = bytearray(((1 << precision) // PER_ROW + 1) * PER_ROW)
     for code in codes:
-        register, rank = divmod(code, _RANKS)
+        register, rank = divmod(code, RANKS)
         if rank > registers[register]:
             registers[register] = rank
     out = []
-    for block in range(len(registers) // _PER_ROW):
-        bits = int.from_bytes(registers[block * _PER_ROW : (block + 1) * _PER_ROW], "little")
+    for block in range(len(registers) // PER_ROW):
+        bits = int.from_bytes(registers[block * PER_ROW : (block + 1) * PER_ROW], "little")
         if bits:
             out.append((block, bits))
     return out

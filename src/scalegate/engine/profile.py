@@ -94,15 +94,13 @@ def profile(
     if not 4 <= precision <= 16:
         raise ValueError(f"precision must be between 4 and 16, not {precision}")
     frame, source = to_lazy(data)
-    if polars_plan.applies(frame):
-        try:  # one query instead of two; the same profile
-            found = polars_plan.run(
-                frame, [], examples=0, alpha=alpha, top_capacity=top_capacity, precision=precision
-            ).profile
-        except Exception:  # the generic path names what is wrong with the data
-            found = None
-        if found is not None:
-            return found
+    # one query instead of two on Polars, the same profile; the generic path otherwise, and
+    # to name what is wrong with the data
+    fast = polars_plan.try_run(
+        frame, [], examples=0, alpha=alpha, top_capacity=top_capacity, precision=precision
+    )
+    if fast is not None and fast.profile is not None:
+        return fast.profile
     try:
         return compute(frame, alpha=alpha, top_capacity=top_capacity, precision=precision)
     except ScalegateError:

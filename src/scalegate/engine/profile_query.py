@@ -32,6 +32,7 @@ at most twice.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
@@ -53,7 +54,7 @@ from scalegate.engine.sketches.frequent import TopValues
 from scalegate.engine.sketches.moments import Moments
 from scalegate.engine.sketches.quantiles import QuantileSketch, key_expression, lowest_key
 
-_CODES, _TOP, _STATS, _REGISTERS = 0, 1, 2, 3
+CODES, TOP, STATS, REGISTERS = 0, 1, 2, 3
 _SCHEMA: dict[str, Any] = {
     "part": nw.Int64,
     "var": nw.Int64,
@@ -65,17 +66,17 @@ _SCHEMA: dict[str, Any] = {
 }
 # Layout of the Int64 codes of numeric and temporal columns: the column index above bit 24,
 # then one of three ranges. Bucket keys are within +-2**17 (float64 spans about +-36,000).
-_COLUMN = 1 << 24
-_POSITIVE = 1 << 20
-_NEGATIVE = 3 << 20
+COLUMN = 1 << 24
+POSITIVE = 1 << 20
+NEGATIVE = 3 << 20
 _HLL = 1 << 23
 _SEP = ":"
-_RANKS = 1 << hashing.RANK_BITS
-_PER_ROW = 7  # HLL ranks packed into one Int64, a byte each (7 * 8 bits)
+RANKS = 1 << hashing.RANK_BITS
+PER_ROW = 7  # HLL ranks packed into one Int64, a byte each (7 * 8 bits)
 
 
 @dataclass(frozen=True)
-class _Column:
+class Column:
     index: int
     name: str
     dtype: Any
@@ -99,10 +100,7 @@ def compute(
     frame: nw.LazyFrame[Any], *, alpha: float, top_capacity: int, precision: int
 ) -> DatasetProfile:
     """Profile ``frame`` with two ``collect`` calls."""
-    schema = frame.collect_schema()
-    columns = [
-        _Column(i, name, dtype, kind_of(dtype)) for i, (name, dtype) in enumerate(schema.items())
-    ]
+    columns = columns_of(frame.collect_schema())
     if columns:
         frame = frame.rename({c.name: c.key for c in columns})
     floats = [c for c in columns if c.kind == NUMERIC and c.dtype.is_float()]
@@ -122,12 +120,32 @@ def compute(
         result = nw.concat(parts, how="vertical").collect()
         table = [result.get_column(name).to_list() for name in _SCHEMA]
         for part, var, key, n, m, value, value2 in zip(*table, strict=True):
-            if part in (_CODES, _REGISTERS):
+            if part in (CODES, REGISTERS):
                 groups[(part, var)].append((key, n))
             else:
                 groups[(part, var)].append((key, n, m, value, value2))
 
-    reader = _Reader(row, groups, alpha, top_capacity, precision, hash_id)
+    return read_profile(row, groups, columns, alpha, top_capacity, precision, hash_id)
+
+
+def columns_of(schema: Mapping[str, Any]) -> list[Column]:
+    """The profiled columns of a frame with this schema, in order."""
+    return [
+        Column(i, name, dtype, kind_of(dtype)) for i, (name, dtype) in enumerate(schema.items())
+    ]
+
+
+def read_profile(
+    row: dict[str, Any],
+    groups: dict[tuple[int, int], list[tuple[Any, ...]]],
+    columns: list[Column],
+    alpha: float,
+    capacity: int,
+    precision: int,
+    hash_id: str | None,
+) -> DatasetProfile:
+    """The profile from the aggregate row and the grouped rows (by (part, column index))."""
+    reader = _Reader(row, groups, alpha, capacity, precision, hash_id)
     return DatasetProfile(int(row["rows"]), tuple(reader.read(c) for c in columns))
 
 
@@ -140,7 +158,7 @@ def _tally(condition: nw.Expr) -> nw.Expr:
     return condition.cast(nw.Int64).sum()
 
 
-def _aggregates(columns: list[_Column], *, exact_distinct: bool) -> list[nw.Expr]:
+def _aggregates(columns: list[Column], *, exact_distinct: bool) -> list[nw.Expr]:
     exprs = [nw.len().alias("rows")]
     everything = [c.key for c in columns]
     floats = [c.key for c in columns if c.kind == NUMERIC and c.dtype.is_float()]
@@ -190,7 +208,7 @@ def _shaped(frame: nw.LazyFrame[Any], part: int | nw.Expr, **columns: nw.Expr) -
 
 def _grouped(
     frame: nw.LazyFrame[Any],
-    columns: list[_Column],
+    columns: list[Column],
     row: dict[str, Any],
     hashing_supported: bool,
     alpha: float,
@@ -230,32 +248,32 @@ def _grouped(
     if valued:
         # Tag each key with its column (high bits) and store (negative values' magnitudes
         # in their own range), so that one Int64 group_by counts every bucket of every column.
-        flip = _NEGATIVE - _POSITIVE
+        flip = NEGATIVE - POSITIVE
         sign = {c.index: (nw.col(f"v{c.finite}") < 0).cast(nw.Int64) * flip for c in signed}
         tagged = []
         for c in valued:
-            code = nw.col(f"k{c.finite}") + (c.index * _COLUMN + _POSITIVE)
+            code = nw.col(f"k{c.finite}") + (c.index * COLUMN + POSITIVE)
             if c.index in sign:
                 code = code + sign[c.index]
             tagged.append(code.alias(f"k{c.finite}"))
         long = table.select(tagged).unpivot(value_name="key").select("key").drop_nulls()
         counted = long.group_by("key").agg(nw.len().alias("n"))
         parts.append(
-            _shaped(counted, _CODES, var=nw.col("key") // _COLUMN, key=nw.col("key"), n=nw.col("n"))
+            _shaped(counted, CODES, var=nw.col("key") // COLUMN, key=nw.col("key"), n=nw.col("n"))
         )
     if hashed:
         offsets = {
-            f"h{c.finite if c.kind == NUMERIC else c.key}": c.index * _COLUMN + _HLL for c in hashed
+            f"h{c.finite if c.kind == NUMERIC else c.key}": c.index * COLUMN + _HLL for c in hashed
         }
         codes = hashing.hll_codes(table.select(list(offsets)), offsets, precision=precision)
         long = codes.unpivot(value_name="key").select("key").drop_nulls()
         key = nw.col("key")
         # one slot per (column, register): the highest code in it has the highest rank
-        per_register = long.group_by((key // _RANKS).alias("slot")).agg(key.max())
+        per_register = long.group_by((key // RANKS).alias("slot")).agg(key.max())
         registers = per_register.select(
-            (key // _COLUMN).alias("var"),
-            ((key % _COLUMN - _HLL) // _RANKS).alias("register"),
-            (key % _RANKS).alias("rank"),
+            (key // COLUMN).alias("var"),
+            ((key % COLUMN - _HLL) // RANKS).alias("register"),
+            (key % RANKS).alias("rank"),
         )
         parts.append(_packed(registers))
     if labels:
@@ -271,21 +289,21 @@ def _packed(registers: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
     times shorter, which matters for wide tables.
     """
     register = nw.col("register")
-    weight = nw.lit(256.0) ** (register % _PER_ROW)  # exact powers of two, below 2**48
+    weight = nw.lit(256.0) ** (register % PER_ROW)  # exact powers of two, below 2**48
     packed = (
         registers.with_columns(
             (nw.col("rank").cast(nw.Float64) * weight).cast(nw.Int64).alias("bits"),
-            (register // _PER_ROW).alias("block"),
+            (register // PER_ROW).alias("block"),
         )
         .group_by("var", "block")
         .agg(nw.col("bits").sum())
     )
-    return _shaped(packed, _REGISTERS, var=nw.col("var"), key=nw.col("block"), n=nw.col("bits"))
+    return _shaped(packed, REGISTERS, var=nw.col("var"), key=nw.col("block"), n=nw.col("bits"))
 
 
 def _label_parts(
     table: nw.LazyFrame[Any],
-    labels: list[_Column],
+    labels: list[Column],
     hashing_supported: bool,
     capacity: int,
     precision: int,
@@ -316,8 +334,8 @@ def _label_parts(
         nw.col("value").max().alias("value2"),
     )
     parts = [
-        _shaped(top, _TOP, var=nw.col("var"), value=nw.col("value"), n=nw.col("n")),
-        _shaped(stats, _STATS, **{k: nw.col(k) for k in _SCHEMA if k != "part"}),
+        _shaped(top, TOP, var=nw.col("var"), value=nw.col("value"), n=nw.col("n")),
+        _shaped(stats, STATS, **{k: nw.col(k) for k in _SCHEMA if k != "part"}),
     ]
     if hashing_supported:
         codes = hashing.hll_codes(
@@ -325,7 +343,7 @@ def _label_parts(
         )
         key = nw.col("key")
         registers = (
-            codes.select("var", (key // _RANKS).alias("register"), (key % _RANKS).alias("rank"))
+            codes.select("var", (key // RANKS).alias("register"), (key % RANKS).alias("rank"))
             .group_by("var", "register")
             .agg(nw.col("rank").max())
         )
@@ -344,11 +362,11 @@ class _Reader:
     precision: int
     hash_id: str | None
 
-    def stat(self, c: _Column, name: str, default: Any = 0, *, finite: bool = False) -> Any:
+    def stat(self, c: Column, name: str, default: Any = 0, *, finite: bool = False) -> Any:
         value = self.row.get(c.stat(name, finite=finite))
         return default if value is None else value
 
-    def read(self, c: _Column) -> ColumnProfile:
+    def read(self, c: Column) -> ColumnProfile:
         base = ColumnProfile(
             name=c.name,
             dtype=str(c.dtype),
@@ -365,25 +383,25 @@ class _Reader:
             return self.labels(c, base)
         return base
 
-    def buckets(self, c: _Column) -> tuple[dict[int, int], dict[int, int]]:
+    def buckets(self, c: Column) -> tuple[dict[int, int], dict[int, int]]:
         positive: dict[int, int] = {}
         negative: dict[int, int] = {}
-        for key, n in self.groups[(_CODES, c.index)]:
-            low = key % _COLUMN
-            if low >= _NEGATIVE - (1 << 19):
-                negative[low - _NEGATIVE] = n
+        for key, n in self.groups[(CODES, c.index)]:
+            low = key % COLUMN
+            if low >= NEGATIVE - (1 << 19):
+                negative[low - NEGATIVE] = n
             else:
-                positive[low - _POSITIVE] = n
+                positive[low - POSITIVE] = n
         return positive, negative
 
-    def registers(self, c: _Column) -> bytes:
-        registers = bytearray(((1 << self.precision) // _PER_ROW + 1) * _PER_ROW)
-        for block, bits in self.groups[(_REGISTERS, c.index)]:
-            start = block * _PER_ROW
-            registers[start : start + _PER_ROW] = bits.to_bytes(_PER_ROW, "little")
+    def registers(self, c: Column) -> bytes:
+        registers = bytearray(((1 << self.precision) // PER_ROW + 1) * PER_ROW)
+        for block, bits in self.groups[(REGISTERS, c.index)]:
+            start = block * PER_ROW
+            registers[start : start + PER_ROW] = bits.to_bytes(PER_ROW, "little")
         return bytes(registers[: 1 << self.precision])
 
-    def distinct(self, c: _Column, exact: int | None = None) -> DistinctSketch:
+    def distinct(self, c: Column, exact: int | None = None) -> DistinctSketch:
         if self.hash_id is None:
             if exact is None:
                 n_unique = int(self.stat(c, "n_unique", finite=True))
@@ -393,7 +411,7 @@ class _Reader:
             self.registers(c), precision=self.precision, hash=self.hash_id, exact=exact
         )
 
-    def numeric(self, c: _Column, base: ColumnProfile) -> ColumnProfile:
+    def numeric(self, c: Column, base: ColumnProfile) -> ColumnProfile:
         def stat(name: str, default: Any = 0) -> Any:
             return self.stat(c, name, default, finite=True)
 
@@ -419,12 +437,12 @@ class _Reader:
             distinct=self.distinct(c),
         )
 
-    def labels(self, c: _Column, base: ColumnProfile) -> ColumnProfile:
-        stats = self.groups.get((_STATS, c.index))
+    def labels(self, c: Column, base: ColumnProfile) -> ColumnProfile:
+        stats = self.groups.get((STATS, c.index))
         n_distinct, min_length, max_length, low, high = (
             stats[0] if stats else (0, None, None, None, None)
         )
-        rows = [(value, n) for _, n, _, value, _ in self.groups[(_TOP, c.index)]]
+        rows = [(value, n) for _, n, _, value, _ in self.groups[(TOP, c.index)]]
         top = TopValues.from_ranked(rows, distinct=int(n_distinct), capacity=self.capacity)
         distinct = self.distinct(c, exact=int(n_distinct))
         if c.kind == BOOLEAN:

@@ -76,6 +76,9 @@ class RowCheck:
     example_columns: tuple[str, ...] = ()
     #: fraction of rows allowed to fail; None means ``1 - threshold``
     allowed: float | None = None
+    #: set when ``fails`` means "this complete (null-free) key occurs more than once", so an
+    #: engine may compute it natively (a hash set) instead of the portable window
+    duplicate_keys: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,4 +46,4 @@ def unique(params: UniqueParams, ctx: RuleContext) -> RowCheck:
         ctx.dtype(name)
     complete = nw.all_horizontal(*(~nw.col(k).is_null() for k in keys), ignore_nulls=False)
     what = "duplicated" if len(keys) == 1 else f"with a duplicated key ({', '.join(keys)})"
-    return RowCheck(complete & (nw.len().over(*keys) > 1), what, keys)
+    return RowCheck(complete & (nw.len().over(*keys) > 1), what, keys, duplicate_keys=keys)

@@ -72,13 +72,9 @@ def hll_codes(
     import polars as pl
 
     names = list(offsets)
-    shift = 1 << (64 - precision)
     # one multi-output expression for all columns, then one small expression per column
     # (Polars hashes null to a value: keep nulls null)
-    h = pl.col(names).hash(seed=0)
-    register = (h // shift).cast(pl.Int64)
-    rank = (h % shift).bitwise_leading_zeros().cast(pl.Int64) - (precision - 1)
-    code = (register * (1 << RANK_BITS) + rank).name.prefix(_TEMPORARY)
+    code = polars_codes(pl.col(names), precision).name.prefix(_TEMPORARY)
     native = frame.to_native().with_columns(code)
     native = native.with_columns(
         pl.when(pl.col(n).is_not_null()).then(pl.col(_TEMPORARY + n) + offset).alias(n)
@@ -86,6 +82,19 @@ def hll_codes(
     ).drop([_TEMPORARY + n for n in names])
     result: nw.LazyFrame[Any] = nw.from_native(native)
     return result
+
+
+def polars_codes(values: Any, precision: int) -> Any:
+    """The native Polars expression of the codes of ``values`` (a Polars expression, also a
+    multi-output one): ``register * 64 + rank`` of ``hash(seed=0)``, as :func:`hll_codes`
+    describes. Null hashes to a value too: callers keep nulls out."""
+    import polars as pl
+
+    shift = 1 << (64 - precision)
+    h = values.hash(seed=0)
+    register = (h // shift).cast(pl.Int64)
+    rank = (h % shift).bitwise_leading_zeros().cast(pl.Int64) - (precision - 1)
+    return register * (1 << RANK_BITS) + rank
 
 
 def _spark_codes(

@@ -56,8 +56,9 @@ def lowest_key(alpha: float = DEFAULT_ALPHA) -> int:
     return math.ceil(math.log(_SMALLEST_NORMAL) / math.log(_gamma(alpha)))
 
 
-def key_expression(magnitude: nw.Expr, alpha: float = DEFAULT_ALPHA) -> nw.Expr:
-    """Int64 bucket key of each (positive) value, as a Narwhals expression.
+def key_expression(magnitude: Any, alpha: float = DEFAULT_ALPHA, *, int64: Any = nw.Int64) -> Any:
+    """Int64 bucket key of each (positive) value, as a Narwhals expression -- or a native
+    Polars one, given a Polars ``magnitude`` and ``int64=pl.Int64`` (the same steps).
 
     Made of unary steps only (clip, log, scalar division, ceil), so it can be a multi-output
     expression over many columns at once. Values at or below the smallest normal float
@@ -67,7 +68,7 @@ def key_expression(magnitude: nw.Expr, alpha: float = DEFAULT_ALPHA) -> nw.Expr:
     """
     gamma = _gamma(alpha)
     floor_value = gamma ** (lowest_key(alpha) - 0.5)
-    return (magnitude.clip(lower_bound=floor_value).log() / math.log(gamma)).ceil().cast(nw.Int64)
+    return (magnitude.clip(lower_bound=floor_value).log() / math.log(gamma)).ceil().cast(int64)
 
 
 def _gamma(alpha: float) -> float:
