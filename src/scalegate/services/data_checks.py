@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from scalegate.domain.contract import Contract
     from scalegate.engine.results import CheckResult, RuleResult
 
+
 def load_contract(text: str, source: str) -> Contract:
     """Parse and validate a contract document (errors name file, line and field)."""
     from scalegate.engine.check import load_contract as _load
