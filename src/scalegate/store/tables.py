@@ -7,13 +7,16 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 from scalegate.store.types import UTCDateTime
@@ -172,4 +175,118 @@ audit_head = Table(
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("seq", BigInteger, nullable=False),
     Column("hash", String(64), nullable=False),
+)
+
+# ---------------------------------------------------------------------------- monitoring
+
+#: a model version in production watched against its reference
+monitors = Table(
+    "monitors",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("use_case_id", ForeignKey("use_cases.id"), nullable=False),
+    Column("name", String(64), nullable=False),
+    Column("model_name", String(200), nullable=False),
+    Column("model_version", String(100), nullable=False),
+    Column("artifact_uri", String(2000), nullable=False, default=""),
+    Column("training_fingerprint", String(200), nullable=False, default=""),
+    Column("code_revision", String(200), nullable=False, default=""),
+    #: classification | regression | None (drift only)
+    Column("task", String(20), nullable=True),
+    #: column roles: id, timestamp, prediction, score, label
+    Column("columns", JSON, nullable=False),
+    #: the drift reference (profile, multivariate model, drift config)
+    Column("reference", JSON, nullable=False),
+    Column("reference_source", String(2000), nullable=False, default=""),
+    #: label-free performance estimator fitted on the reference, if any
+    Column("estimator", JSON, nullable=True),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", String(100), nullable=False),
+    UniqueConstraint("use_case_id", "name"),
+)
+
+#: one logged production batch: its profile, drift, estimated and (later) realised performance
+monitor_batches = Table(
+    "monitor_batches",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("monitor_id", ForeignKey("monitors.id"), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("rows", BigInteger, nullable=False),
+    #: ok | drift | critical
+    Column("status", String(10), nullable=False),
+    #: flat metric name -> number, what alert rules and gate criteria read
+    Column("metrics", JSON, nullable=False),
+    Column("summary", JSON, nullable=False),
+    Column("drift", JSON, nullable=False),
+    Column("estimated", JSON, nullable=True),
+    Column("performance", JSON, nullable=True),
+    Column("labelled_rows", BigInteger, nullable=False, default=0),
+    Column("evidence_id", ForeignKey("evidence.id"), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", String(100), nullable=False),
+    Index("ix_monitor_batches_monitor_at", "monitor_id", "at"),
+)
+
+#: ids, predictions and scores of a batch (Parquet), kept so that later labels can be joined
+batch_rows = Table(
+    "batch_rows",
+    metadata,
+    Column("batch_id", ForeignKey("monitor_batches.id"), primary_key=True, autoincrement=False),
+    Column("rows", BigInteger, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+)
+
+alert_rules = Table(
+    "alert_rules",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("monitor_id", ForeignKey("monitors.id"), nullable=False),
+    Column("name", String(64), nullable=False),
+    Column("metric", String(100), nullable=False),
+    Column("op", String(2), nullable=False),
+    Column("threshold", Float, nullable=False),
+    Column("windows", Integer, nullable=False, default=1),
+    Column("webhook", String(2000), nullable=True),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", String(100), nullable=False),
+    UniqueConstraint("monitor_id", "name"),
+)
+
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("rule_id", ForeignKey("alert_rules.id"), nullable=False),
+    Column("monitor_id", ForeignKey("monitors.id"), nullable=False),
+    #: open | resolved
+    Column("status", String(10), nullable=False),
+    Column("opened_at", UTCDateTime, nullable=False),
+    Column("resolved_at", UTCDateTime, nullable=True),
+    Column("value", Float, nullable=True),
+    Column("batch_ids", JSON, nullable=False),
+    Column("message", Text, nullable=False, default=""),
+    Index("ix_alerts_rule_status", "rule_id", "status"),
+    Index("ix_alerts_monitor_status", "monitor_id", "status"),
+)
+
+alert_deliveries = Table(
+    "alert_deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alert_id", ForeignKey("alerts.id"), nullable=False, index=True),
+    #: opened | resolved
+    Column("event", String(10), nullable=False),
+    Column("url", String(2000), nullable=False),
+    #: pending | delivered | failed
+    Column("status", String(10), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_status_code", Integer, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("delivered_at", UTCDateTime, nullable=True),
+    Column("next_attempt_at", UTCDateTime, nullable=True),
+    Index("ix_alert_deliveries_status", "status", "next_attempt_at"),
 )
