@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from scalegate.domain.evidence import Approval, Evidence, PromotionRequest, Waiver
+from scalegate.domain.monitoring import BatchRecord, DriftStatus, MonitorRecord, Task
 from scalegate.domain.policy import Policy
 from scalegate.domain.stage import Stage
 from scalegate.domain.use_case import UseCase
@@ -140,6 +141,47 @@ class Make:
             created_by="tina",
         )
 
+    def batch(
+        self,
+        id: int,
+        days_ago: float,
+        status: str = "ok",
+        *,
+        monitor: str = "default",
+        rows: int = 1000,
+        **metrics: float,
+    ) -> BatchRecord:
+        return BatchRecord(
+            id=id,
+            monitor=monitor,
+            at=NOW - timedelta(days=days_ago),
+            rows=rows,
+            status=DriftStatus(status),
+            metrics=metrics,
+            evidence_id=500 + id,
+        )
+
+    def monitor(
+        self,
+        *batches: BatchRecord,
+        name: str = "default",
+        task: str | None = "classification",
+        primary_metric: str | None = "roc_auc",
+        reference: Mapping[str, float] | None = None,
+        active: bool = True,
+    ) -> MonitorRecord:
+        """A monitor whose batches are given in any order (stored newest first)."""
+        return MonitorRecord(
+            name=name,
+            model_name="limits",
+            model_version="3",
+            task=Task(task) if task else None,
+            primary_metric=primary_metric,
+            reference_metrics=dict(reference or {}),
+            batches=tuple(sorted(batches, key=lambda b: b.at, reverse=True)),
+            active=active,
+        )
+
     def request(self, by: str, gate: Stage = Stage.PRODUCTION) -> PromotionRequest:
         return PromotionRequest(
             id=1, use_case_id=7, gate=gate, requested_by=by, created_at=NOW - timedelta(hours=1)
@@ -161,6 +203,7 @@ class Make:
         evidence: Sequence[Evidence] = (),
         data_checks: Sequence[Evidence] | None = None,
         request: PromotionRequest | None = None,
+        monitors: Sequence[MonitorRecord] = (),
         policy_version: int = 3,
         now: datetime = NOW,
     ) -> GateContext:
@@ -182,6 +225,7 @@ class Make:
                 reverse=True,
             ),
             request=request,
+            monitors=tuple(monitors),
         )
 
     def check(

@@ -3,6 +3,7 @@
 from scalegate.gates.context import GateContext
 from scalegate.gates.criteria import DATA_CHECK, history_days
 from scalegate.gates.evaluate import evaluate_gate
+from scalegate.gates.monitoring import monitoring_days
 from scalegate.gates.registry import CRITERIA, Criterion, Outcome, register
 from scalegate.gates.validate import load_policy, validate_policy
 
@@ -15,6 +16,7 @@ __all__ = [
     "evaluate_gate",
     "history_days",
     "load_policy",
+    "monitoring_days",
     "register",
     "validate_policy",
 ]

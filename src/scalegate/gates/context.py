@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from scalegate.domain.evidence import Approval, Evidence, PromotionRequest, Waiver
+from scalegate.domain.monitoring import MonitorRecord
 from scalegate.domain.policy import Policy
 from scalegate.domain.use_case import UseCase
 from scalegate.domain.user import User
@@ -21,7 +22,9 @@ class GateContext:
     payload: criteria judge evidence by kind, status and age). ``data_checks`` holds the
     use case's ``data_check`` records, newest first, without payloads: the newest per
     contract, plus every run inside the longest window a ``data_contract`` criterion of the
-    policy looks back over (see :func:`scalegate.gates.history_days`).
+    policy looks back over (see :func:`scalegate.gates.history_days`). ``monitors`` are the
+    use case's active monitors with their batches of the last
+    :func:`scalegate.gates.monitoring_days` days (and always the newest batch), newest first.
     """
 
     use_case: UseCase
@@ -33,4 +36,5 @@ class GateContext:
     waivers: Sequence[Waiver] = ()
     latest_evidence: Mapping[str, Evidence] = field(default_factory=dict)
     data_checks: Sequence[Evidence] = ()
+    monitors: Sequence[MonitorRecord] = ()
     request: PromotionRequest | None = None

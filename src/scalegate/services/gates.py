@@ -9,6 +9,7 @@ from sqlalchemy import Connection
 
 from scalegate.domain.decision import GateDecision
 from scalegate.domain.evidence import Approval, Evidence, PromotionRequest, Waiver
+from scalegate.domain.monitoring import MonitorRecord
 from scalegate.domain.policy import Policy
 from scalegate.domain.stage import GATES, Stage, check_promotion, next_stage, parse_gate
 from scalegate.domain.use_case import UseCase
@@ -19,12 +20,19 @@ from scalegate.errors import (
     UnknownChoiceError,
     ValidationError,
 )
-from scalegate.gates import DATA_CHECK, GateContext, evaluate_gate, history_days
+from scalegate.gates import (
+    DATA_CHECK,
+    GateContext,
+    evaluate_gate,
+    history_days,
+    monitoring_days,
+)
 from scalegate.services import policies
 from scalegate.services.access import require
 from scalegate.services.clock import aware, utcnow
 from scalegate.services.registry import use_case_in
 from scalegate.store import Store
+from scalegate.store import monitor_repository as monitor_repo
 from scalegate.store import repositories as repo
 from scalegate.store.audit_log import append_event
 
@@ -53,6 +61,15 @@ def data_check_history(
     return repo.evidence_history(conn, DATA_CHECK, use_case_ids, since=since)
 
 
+def monitor_history(
+    conn: Connection, policy: Policy, now: datetime, use_case_ids: list[int] | None = None
+) -> dict[int, list[MonitorRecord]]:
+    """The monitors and batches the monitoring criteria of ``policy`` may look at."""
+    days = monitoring_days(policy)
+    since = now - timedelta(days=days) if days else None
+    return monitor_repo.monitor_records(conn, use_case_ids, since=since)
+
+
 def context_for(conn: Connection, uc: UseCase, now: datetime) -> GateContext:
     pv = policies.active_in(conn)
     return GateContext(
@@ -65,6 +82,7 @@ def context_for(conn: Connection, uc: UseCase, now: datetime) -> GateContext:
         waivers=repo.waivers_for(conn, uc.id, uc.stage),
         latest_evidence=repo.latest_evidence(conn, [uc.id]).get(uc.id, {}),
         data_checks=data_check_history(conn, pv.policy, now, [uc.id]).get(uc.id, []),
+        monitors=monitor_history(conn, pv.policy, now, [uc.id]).get(uc.id, []),
         request=repo.open_request(conn, uc.id),
     )
 

@@ -124,6 +124,7 @@ def build(
         waivers = repo.all_current_waivers(conn)
         evidence = repo.latest_evidence(conn)
         checks = gate_services.data_check_history(conn, pv.policy, now)
+        monitors = gate_services.monitor_history(conn, pv.policy, now)
         requests = repo.all_open_requests(conn)
     policy = pv.policy
     stages = {s.value: 0 for s in (*PATH, Stage.RETIRED)}
@@ -145,6 +146,7 @@ def build(
             waivers=waivers.get(uc.id, ()),
             latest_evidence=evidence.get(uc.id, {}),
             data_checks=checks.get(uc.id, ()),
+            monitors=monitors.get(uc.id, ()),
             request=requests.get(uc.id),
         )
         decision = evaluate_gate(ctx, gate)

@@ -200,6 +200,9 @@ monitors = Table(
     Column("reference_source", String(2000), nullable=False, default=""),
     #: label-free performance estimator fitted on the reference, if any
     Column("estimator", JSON, nullable=True),
+    #: what ``performance`` criteria judge by default, and its value on the reference
+    Column("primary_metric", String(40), nullable=True),
+    Column("reference_metrics", JSON, nullable=True),
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("created_by", String(100), nullable=False),

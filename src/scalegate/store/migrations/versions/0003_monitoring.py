@@ -33,6 +33,8 @@ def upgrade() -> None:
         sa.Column("reference", sa.JSON(), nullable=False),
         sa.Column("reference_source", sa.String(length=2000), nullable=False),
         sa.Column("estimator", sa.JSON(), nullable=True),
+        sa.Column("primary_metric", sa.String(length=40), nullable=True),
+        sa.Column("reference_metrics", sa.JSON(), nullable=True),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("created_by", sa.String(length=100), nullable=False),
