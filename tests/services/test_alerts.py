@@ -119,7 +119,9 @@ def test_bad_rule_values_name_the_field_and_write_nothing(monitored, overrides, 
 
 
 def test_unknown_operator_lists_the_known_ones(monitored) -> None:
-    with pytest.raises(UnknownChoiceError, match=r"known operators are <, <=, >, >="):
+    with pytest.raises(
+        UnknownChoiceError, match=r"known operators are <, <=, >, >=, ge, gt, le, lt"
+    ):
         _rule(monitored, op="=>")
 
 

@@ -12,6 +12,7 @@ except ImportError:  # older typer runs on click itself
     from click import ClickException, UsageError  # type: ignore[assignment]
 
 from scalegate.cli import (
+    alert,
     audit,
     check,
     contract,
@@ -81,6 +82,7 @@ app.add_typer(policy.app, name="policy")
 app.add_typer(evidence.app, name="evidence")
 app.add_typer(audit.app, name="audit")
 app.add_typer(contract.app, name="contract")
+app.add_typer(alert.app, name="alert")
 gate.register(app)
 check.register(app)
 portfolio.register(app)

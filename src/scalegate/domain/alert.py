@@ -45,6 +45,15 @@ class Op(StrEnum):
             return value > threshold
         return value < threshold
 
+    @classmethod
+    def parse(cls, text: str) -> Op:
+        """``>=`` or its shell-friendly word ``ge`` (likewise ``le``, ``gt``, ``lt``)."""
+        raw = text.strip().lower()
+        for op in cls:
+            if raw in (op.value, op.word):
+                return op
+        raise ValueError(text)
+
     @property
     def word(self) -> str:
         """A shell-friendly spelling for default rule names (``ge``, ``le``, ``gt``, ``lt``)."""

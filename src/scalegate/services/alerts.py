@@ -107,9 +107,9 @@ def _check_rule(
     if problem:
         raise ValidationError(f"field 'metric': {problem}", field="metric", value=metric)
     try:
-        operator = Op(str(op).strip())
+        operator = Op.parse(str(op))
     except ValueError:
-        err = UnknownChoiceError.of("operator", op, [o.value for o in Op])
+        err = UnknownChoiceError.of("operator", op, [o.value for o in Op] + [o.word for o in Op])
         err.fields["field"] = "op"
         raise err from None
     if isinstance(threshold, bool) or not isinstance(threshold, int | float):

@@ -7,6 +7,7 @@ import functools
 import http.client
 import importlib.metadata
 import json
+import socket
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -101,5 +102,9 @@ def _one_line(reason: object) -> str:
 def _describe(exc: BaseException) -> str:
     text = str(exc)
     if isinstance(exc, TimeoutError) or "timed out" in text:
-        return f"timed out ({text})" if text and "timed out" not in text else "timed out"
+        return "timed out"
+    if isinstance(exc, socket.gaierror):
+        return f"cannot resolve the host: {exc.strerror or text}"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
