@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from svc_support import charter, events, snapshot
+from svc_support import charter, events, snapshot, utc_now
 
 from alert_support import (
     FAST,
@@ -342,6 +342,7 @@ def test_delivery_posts_a_slack_and_teams_style_body(monitored) -> None:
         queued = log_values(monitored, monitored.monitor_id, "accuracy", [0.74, 0.71])
         [alert] = _alerts(monitored)
         done = alerts.deliver_pending(monitored, ids=queued, policy=FAST)
+        assert alerts.deliver_pending(monitored, ids=[], policy=FAST) == []
     [req] = hook.requests
     assert req.path == "/hooks/T000/secret-token"
     assert req.headers["Content-Type"].startswith("application/json")
@@ -425,6 +426,17 @@ def test_retry_waits_for_next_attempt_at_between_calls(monitored) -> None:
         [d] = alerts.deliver_pending(monitored, now=later, due_only=False, policy=one_per_call)
     assert (d.status, d.attempts, d.last_status_code) == (DeliveryStatus.DELIVERED, 2, 200)
     assert d.delivered_at == later
+
+
+def test_deliveries_named_by_id_go_at_once(monitored) -> None:
+    """What the monitoring service does after commit, whatever clock it evaluated with."""
+    future = utc_now() + timedelta(days=30)
+    with receiver() as hook:
+        _rule(monitored, webhook=hook.url)
+        _, queued = log_batch(monitored, monitored.monitor_id, {"accuracy": 0.5}, at=future)
+        assert alerts.deliver_pending(monitored, policy=FAST) == []  # not due by the clock
+        [d] = alerts.deliver_pending(monitored, ids=queued, policy=FAST)
+    assert d.status is DeliveryStatus.DELIVERED and len(hook.requests) == 1
 
 
 def test_backoff_doubles_per_round_up_to_the_cap() -> None:

@@ -493,19 +493,27 @@ def deliver_pending(
     policy: RetryPolicy | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> list[Delivery]:
-    """POST every pending delivery (only ``ids`` if given) and record the outcome in the
-    delivery log; return those deliveries as they now stand.
+    """POST pending deliveries and record the outcome in the delivery log; return those
+    deliveries as they now stand.
 
-    With ``due_only`` (the default) deliveries waiting for their ``next_attempt_at`` are
-    left alone. Never raises for a network error: a failure is recorded (attempts, last
-    status code, last error) and retried per ``policy``. No transaction stays open during a
-    POST. Delivery is at least once: two processes delivering at the same moment may both
-    send. Reaching ``delivered`` or ``failed`` is audited as ``alert.delivered`` or
+    With ``ids`` (what :func:`evaluate` returned) exactly those still pending are sent.
+    Without, every pending delivery is, except (with ``due_only``, the default) those still
+    waiting for their ``next_attempt_at``.
+
+    Never raises for a network error: a failure is recorded (attempts, last status code,
+    last error) and retried per ``policy``. No transaction stays open during a POST.
+    Delivery is at least once: two processes delivering at the same moment may both send.
+    Reaching ``delivered`` or ``failed`` is audited as ``alert.delivered`` or
     ``alert.delivery_failed``.
     """
+    if ids is not None:
+        ids = list(ids)
+        if not ids:  # the common case after a batch that changed no alert
+            return []
     rules = policy or RetryPolicy()
     fixed_now = aware(now) if now else None
-    due_by = (fixed_now or utcnow()) if due_only else None
+    # explicitly named deliveries (fresh ones from evaluate) go now, whatever the clock says
+    due_by = (fixed_now or utcnow()) if due_only and ids is None else None
     with store.read() as conn:
         work: list[tuple[Delivery, dict[str, Any]]] = []
         for item in arepo.pending_deliveries(conn, due_by=due_by, ids=ids):
