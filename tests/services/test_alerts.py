@@ -120,7 +120,8 @@ def test_bad_rule_values_name_the_field_and_write_nothing(monitored, overrides, 
 
 def test_unknown_operator_lists_the_known_ones(monitored) -> None:
     with pytest.raises(
-        UnknownChoiceError, match=r"known operators are <, <=, >, >=, ge, gt, le, lt"
+        UnknownChoiceError,
+        match=r"field 'op': unknown operator '=>'; use one of >=, <=, >, <, ge, le, gt, lt",
     ):
         _rule(monitored, op="=>")
 
@@ -137,6 +138,7 @@ def test_rule_needs_a_contributor_a_known_monitor_and_a_free_name(monitored) -> 
     _rule(monitored)
     with pytest.raises(ConflictError, match=r"already has an alert rule named 'accuracy-le-0\.8'"):
         _rule(monitored)
+    assert _rule(monitored, metric="rows", op="gt", threshold=2e20).name == "rows-gt-2e20"
     # the same condition under another name is a different rule
     assert _rule(monitored, name="accuracy-floor").name == "accuracy-floor"
 

@@ -205,7 +205,7 @@ def webhook_problem(url: str) -> str | None:
 
 def default_rule_name(metric: str, op: Op, threshold: float) -> str:
     """``accuracy-le-0.8``; the metric is shortened so that the name fits 64 characters."""
-    tail = f"-{op.word}-{format_number(threshold)}"
+    tail = f"-{op.word}-{format_number(threshold).replace('+', '')}"
     return metric[: 64 - len(tail)] + tail
 
 

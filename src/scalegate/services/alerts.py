@@ -109,9 +109,12 @@ def _check_rule(
     try:
         operator = Op.parse(str(op))
     except ValueError:
-        err = UnknownChoiceError.of("operator", op, [o.value for o in Op] + [o.word for o in Op])
-        err.fields["field"] = "op"
-        raise err from None
+        known = ", ".join([o.value for o in Op] + [o.word for o in Op])
+        raise UnknownChoiceError(
+            f"field 'op': unknown operator '{op}'; use one of {known}",
+            field="op",
+            value=op,
+        ) from None
     if isinstance(threshold, bool) or not isinstance(threshold, int | float):
         raise ValidationError(
             f"field 'threshold': '{threshold}' is not a number", field="threshold"
