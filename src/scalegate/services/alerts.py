@@ -45,6 +45,7 @@ from scalegate.services.clock import aware, utcnow
 from scalegate.services.registry import use_case_in
 from scalegate.store import Store
 from scalegate.store import alert_repository as arepo
+from scalegate.store import monitor_repository as mrepo
 from scalegate.store.audit_log import append_event
 
 DEFAULT_MONITOR = "default"
@@ -87,9 +88,9 @@ class RetryPolicy:
 
 
 def _monitor_id(conn: Connection, use_case_id: int, slug: str, monitor: str) -> int:
-    found = arepo.monitor_id(conn, use_case_id, monitor)
+    found = mrepo.get_monitor(conn, use_case_id, monitor, full=False)
     if found is None:
-        names = arepo.monitor_names(conn, use_case_id)
+        names = [str(m["name"]) for m in mrepo.list_monitors(conn, use_case_id)]
         hint = f"its monitors are {', '.join(names)}" if names else "it has no monitor yet"
         raise NotFoundError(
             f"use case '{slug}' has no monitor '{monitor}'; {hint}",
@@ -97,7 +98,7 @@ def _monitor_id(conn: Connection, use_case_id: int, slug: str, monitor: str) -> 
             field="monitor",
             value=monitor,
         )
-    return found
+    return int(found["id"])
 
 
 def _check_rule(

@@ -31,26 +31,7 @@ def _new_id(result: CursorResult[Any]) -> int:
     return int(key[0])
 
 
-# ---------------------------------------------------------------------------- monitors
-
-
-def monitor_id(conn: Connection, use_case_id: int, name: str) -> int | None:
-    """The id of the use case's monitor called ``name``, or None."""
-    row = conn.execute(
-        select(t.monitors.c.id).where(
-            t.monitors.c.use_case_id == use_case_id, t.monitors.c.name == name
-        )
-    ).first()
-    return int(row[0]) if row else None
-
-
-def monitor_names(conn: Connection, use_case_id: int) -> list[str]:
-    rows = conn.execute(
-        select(t.monitors.c.name)
-        .where(t.monitors.c.use_case_id == use_case_id)
-        .order_by(t.monitors.c.name)
-    )
-    return [str(r[0]) for r in rows]
+# ---------------------------------------------------------------------------- batches
 
 
 def recent_metric_values(
