@@ -247,15 +247,6 @@ def opened_message(
     return f"{use_case}/{monitor}: {metric} {op.value} {format_number(threshold)} {span} ({shown})"
 
 
-def resolved_message(alert: Alert, *, value: float | None) -> str:
-    """One line saying the condition of ``alert`` no longer holds."""
-    where = f"{alert.use_case}/{alert.monitor}"
-    condition = f"{alert.metric} {alert.op.value} {format_number(alert.threshold)}"
-    if value is None:
-        return f"{where}: {condition} is no longer watched (rule '{alert.rule}' disabled)"
-    return f"{where}: {condition} no longer holds (latest {format_number(value)})"
-
-
 def redact_url(url: str) -> str:
     """Scheme and host only: incoming-webhook URLs carry their secret in the path/query."""
     try:
