@@ -32,6 +32,7 @@ realised metrics.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -75,7 +76,8 @@ class Calibration:
         """Calibrated probabilities of ``scores`` (an array of floats)."""
         import numpy as np
 
-        return np.interp(scores, np.asarray(self.knots_x), np.asarray(self.knots_y))
+        out: np.ndarray = np.interp(scores, np.asarray(self.knots_x), np.asarray(self.knots_y))
+        return out
 
 
 def fit_isotonic(scores: np.ndarray, labels: np.ndarray) -> Calibration:
@@ -111,7 +113,7 @@ def _equal_count_ece(labels: np.ndarray, probs: np.ndarray, bins: int) -> float:
     edges = list(range(0, n + 1, width))
     edges[-1] = n
     total = 0.0
-    for left, right in zip(edges[:-1], edges[1:], strict=True):
+    for left, right in itertools.pairwise(edges):
         if right > left:
             total += (right - left) / n * abs(float(p[left:right].mean() - y[left:right].mean()))
     return total
@@ -365,8 +367,6 @@ def _load(
         table = frame.select(exprs).collect()
     except Exception as exc:
         raise read_error(source, exc, doing="estimate performance on") from None
-    import numpy as np
-
     arrays: dict[str, Any] = {
         name: table.get_column(name).to_numpy() for name in table.columns if name != "__window"
     }
@@ -456,7 +456,7 @@ class CBPE:
             calibrated=bool(calibrate),
             calibration=calibration,
             components=components,
-            reference={"rows": rows, "used": int(len(y)), "skipped": skipped, **realised},
+            reference={"rows": rows, "used": len(y), "skipped": skipped, **realised},
         )
 
     def _group(

@@ -233,7 +233,7 @@ def _row_counts(plan: _Plan, keys: list[str]) -> dict[tuple[Any, ...], dict[str,
     """Per group: rows, used rows, and skips by their first reason."""
     aggs = [nw.len().alias("rows")]
     earlier: nw.Expr = nw.lit(True)
-    for i, (reason, present) in enumerate(plan.checks):
+    for i, (_, present) in enumerate(plan.checks):
         aggs.append(_tally(earlier & ~present).alias(f"skip{i}"))
         earlier = earlier & present
     aggs.append(_tally(earlier).alias("used"))
@@ -499,7 +499,7 @@ def _multiclass_compute(label: str, prediction: str) -> Any:
         cells: dict[tuple[Any, ...], list[tuple[Any, Any, int]]] = defaultdict(list)
         for row in rows:
             cells[tuple(row[k] for k in keys)].append((row[_Y], row[_P], int(row["n"])))
-        out = {}
+        out: dict[tuple[Any, ...], Any] = {}
         for key, table in cells.items():
             classes = {y for y, _, _ in table} | {p for _, p, _ in table}
             tp = dict.fromkeys(classes, 0)

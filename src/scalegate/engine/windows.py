@@ -82,7 +82,8 @@ class Period:
         monday: Any = nw.when(weekday == 1).then(day)
         for k in range(2, 8):
             monday = monday.when(weekday == k).then(day.dt.offset_by(f"-{k - 1}d"))
-        return monday
+        result: nw.Expr = monday
+        return result
 
     def end(self, start: datetime | date) -> datetime | date:
         """The (exclusive) end of the window that starts at ``start``."""
