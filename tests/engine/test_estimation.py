@@ -43,7 +43,9 @@ def model_data(
             "y": y,
             "s": s,
             "p": (s >= 0.5).astype(np.int64),
-            "t": [start + timedelta(seconds=int(i * 30)) for i in range(n)],
+            "t": pl.datetime_range(
+                start, start + timedelta(seconds=30 * (n - 1)), "30s", eager=True
+            ),
         }
     )
 
