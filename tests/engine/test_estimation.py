@@ -203,3 +203,27 @@ def test_estimates_match_nannyml_cbpe(nannyml_python: Path, tmp_path: Path) -> N
                 assert getattr(estimate, field) == pytest.approx(
                     chunk[metric][field], abs=TOLERANCE
                 ), (group.window_start, metric, field)
+
+
+@pytest.mark.parametrize("kind", ["pandas", "pyarrow", "duckdb", "parquet"])
+def test_same_fit_and_estimates_on_every_input(kind: str, tmp_path: Path) -> None:
+    reference, batch = model_data(9, 20_000), model_data(10, 10_000, a=3)
+
+    def as_input(df: pl.DataFrame, name: str) -> Any:
+        if kind == "pandas":
+            return df.to_pandas()
+        if kind == "pyarrow":
+            return df.to_arrow()
+        if kind == "duckdb":
+            import duckdb
+
+            return duckdb.from_arrow(df.to_arrow())
+        path = tmp_path / f"{name}.parquet"
+        df.write_parquet(path)
+        return path
+
+    polars_model = CBPE.fit(reference, label="y", score="s", prediction="p")
+    model = CBPE.fit(as_input(reference, "ref"), label="y", score="s", prediction="p")
+    assert model.to_dict() == polars_model.to_dict()
+    ours = model.estimate(as_input(batch, "batch"), window="1h", timestamp="t")
+    assert ours.to_dict() == polars_model.estimate(batch, window="1h", timestamp="t").to_dict()

@@ -246,7 +246,7 @@ def expected_metrics(
         metrics["f1"] = None
         reasons["f1"] = "no expected positive and no positive prediction"
     # expected ROC curve: thresholds at each distinct raw score, from the highest down
-    order = np.argsort(-scores, kind="stable")
+    order = np.argsort(-scores)  # equal scores are grouped below, so any order of ties
     s, cs = scores[order], c[order]
     last = np.r_[np.flatnonzero(np.diff(s) != 0), n - 1]
     tps = np.r_[0.0, np.cumsum(cs)[last]]
@@ -375,7 +375,13 @@ def _load(
     out["__used"] = used
     for reason, _ in checks:
         out[reason] = arrays[reason].astype(bool)
-    out["__window"] = table.get_column("__window").to_list() if period is not None else []
+    if period is not None:
+        # window starts as codes 0..k-1 (-1: no timestamp) and their values, computed once
+        import polars as pl
+
+        starts = pl.Series(pl.from_arrow(table.get_column("__window").to_arrow()))
+        codes = starts.rank("dense").fill_null(0).cast(pl.Int64).to_numpy() - 1
+        out["__window"] = (codes, starts.drop_nulls().unique().sort().to_list())
     skips = {reason: int(out[reason].sum()) for reason, _ in checks}
     return out, {k: v for k, v in skips.items() if v}, len(used), period, where
 
@@ -530,17 +536,15 @@ class CBPE:
         overall = self._group(p, s, rows, skipped)
         groups: list[EstimateGroup] = []
         if period is not None:
-            starts = arrays["__window"]
+            codes, starts = arrays["__window"]
             used = arrays["__used"]
             reasons = [k for k in arrays if k.startswith("missing_")]
-            members: dict[Any, list[int]] = {}
-            for i, start in enumerate(starts):
-                if start is not None:
-                    members.setdefault(start, []).append(i)
             # position of each used row among the used rows
             used_index = np.cumsum(used) - 1
-            for start in sorted(members):
-                rows_in = np.asarray(members[start])
+            order = np.argsort(codes, kind="stable")
+            bounds = np.searchsorted(codes[order], np.arange(len(starts) + 1))
+            for k, start in enumerate(starts):
+                rows_in = order[bounds[k] : bounds[k + 1]]
                 kept = used_index[rows_in[used[rows_in]]]
                 skips = {r: int(arrays[r][rows_in].sum()) for r in reasons}
                 groups.append(
