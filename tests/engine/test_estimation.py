@@ -227,3 +227,14 @@ def test_same_fit_and_estimates_on_every_input(kind: str, tmp_path: Path) -> Non
     assert model.to_dict() == polars_model.to_dict()
     ours = model.estimate(as_input(batch, "batch"), window="1h", timestamp="t")
     assert ours.to_dict() == polars_model.estimate(batch, window="1h", timestamp="t").to_dict()
+
+
+def test_empty_batch_and_empty_reference() -> None:
+    model = CBPE.fit(model_data(13, 2_000), label="y", score="s", prediction="p")
+    empty = pl.DataFrame(schema={"s": pl.Float64, "p": pl.Int64, "t": pl.Datetime("us")})
+    result = model.estimate(empty, window="1d", timestamp="t")
+    assert result.overall.rows == 0 and result.groups == ()
+    assert all(v is None for v in result.overall.estimates.values())
+    json.dumps(result.to_dict(), allow_nan=False)
+    with pytest.raises(ValidationError, match="no row has a label"):
+        CBPE.fit(empty.with_columns(y=pl.lit(1)), label="y", score="s", prediction="p")

@@ -364,3 +364,16 @@ def test_period_ends() -> None:
     assert Period.parse("1q").end(date(2024, 10, 1)) == date(2025, 1, 1)
     assert Period.parse("6h").end(datetime(2024, 1, 1, 18)) == datetime(2024, 1, 2)
     assert Period.parse("1y").end(date(2024, 1, 1)) == date(2025, 1, 1)
+
+
+def test_empty_data_gives_none_everywhere() -> None:
+    import polars as pl
+
+    empty = pl.DataFrame(schema={"y": pl.Int64, "s": pl.Float64})
+    report = classification_metrics(empty, label="y", score="s", segment="y")
+    assert report.overall.rows == 0 and report.groups == ()
+    assert all(v is None for v in report.overall.metrics.values())
+    assert set(report.overall.reasons) == set(report.overall.metrics)
+    regression = regression_metrics(empty, label="y", prediction="s")
+    assert regression.overall.metrics == dict.fromkeys(["mae", "rmse", "mape", "r2"])
+    json.dumps(report.to_dict(), allow_nan=False)

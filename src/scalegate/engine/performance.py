@@ -314,7 +314,9 @@ def _run(
     compute: Any,
     metric_names: Sequence[str],
 ) -> tuple[GroupPerformance, tuple[GroupPerformance, ...], int]:
-    overall_counts = _row_counts(plan, [])
+    overall_counts = _row_counts(plan, []) or {
+        (): {"rows": 0, "used": 0, **{reason: 0 for reason, _ in plan.checks}}
+    }
     overall = _finish(plan, [], overall_counts, compute(plan, []), metric_names)[0]
     if not plan.keys:
         return overall, (), 0
