@@ -238,3 +238,29 @@ def test_empty_batch_and_empty_reference() -> None:
     json.dumps(result.to_dict(), allow_nan=False)
     with pytest.raises(ValidationError, match="no row has a label"):
         CBPE.fit(empty.with_columns(y=pl.lit(1)), label="y", score="s", prediction="p")
+
+
+def test_estimates_per_window_and_segment_equal_estimates_of_each_part() -> None:
+    model = CBPE.fit(model_data(14, 20_000), label="y", score="s", prediction="p")
+    rng = np.random.default_rng(15)
+    batch = model_data(16, 8_000, a=3).with_columns(
+        region=pl.Series(rng.choice(["eu", "us", None], 8_000).tolist())
+    )
+    result = model.estimate(batch, window="1h", timestamp="t", segment="region")
+    assert [g.rows for g in result.groups] and sum(g.rows for g in result.groups) == 8_000
+    keys = [(g.window_start, g.segment["region"]) for g in result.groups]
+    assert keys == sorted(keys, key=lambda k: (k[0], k[1] is None, k[1] or ""))
+    for group in result.groups[:6]:
+        start = group.window_start
+        assert isinstance(start, datetime)
+        region = (
+            pl.col("region").is_null()
+            if group.segment["region"] is None
+            else (pl.col("region") == group.segment["region"])
+        )
+        part = batch.filter(
+            (pl.col("t") >= start) & (pl.col("t") < start + timedelta(hours=1)) & region
+        )
+        assert group.rows == part.height
+        assert group.estimates == model.estimate(part).overall.estimates
+    json.dumps(result.to_dict(), allow_nan=False)

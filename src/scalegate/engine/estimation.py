@@ -35,7 +35,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +48,7 @@ from scalegate.engine.windows import (
     check_window,
     is_number,
     require,
+    segments_of,
     usable,
 )
 from scalegate.errors import ValidationError
@@ -291,12 +292,18 @@ class EstimateGroup:
     reasons: dict[str, str] = field(default_factory=dict)
     window_start: datetime | date | None = None
     window_end: datetime | date | None = None
+    segment: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
         if self.window_start is not None:
             out["window_start"] = self.window_start.isoformat()
             out["window_end"] = self.window_end.isoformat() if self.window_end else None
+        if self.segment:
+            out["segment"] = {
+                k: v.isoformat() if isinstance(v, datetime | date) else v
+                for k, v in self.segment.items()
+            }
         out.update(
             rows=self.rows,
             used=self.used,
@@ -309,7 +316,7 @@ class EstimateGroup:
 
 @dataclass(frozen=True)
 class EstimatedPerformance:
-    """CBPE estimates for a batch: ``overall`` and, with a window, one group per window."""
+    """CBPE estimates for a batch: ``overall`` and one group per window and/or segment."""
 
     overall: EstimateGroup
     groups: tuple[EstimateGroup, ...]
@@ -330,14 +337,41 @@ class EstimatedPerformance:
         }
 
 
+def _groups(table: Any, keys: list[str]) -> list[tuple[tuple[Any, ...], np.ndarray]]:
+    """Each group's key values and row numbers, sorted by key (rows with no window dropped)."""
+    import numpy as np
+    import polars as pl
+
+    frame = pl.DataFrame([pl.Series(k, table.get_column(k).to_arrow()) for k in keys])
+    frame = frame.with_row_index("__row")
+    if "__window" in keys:
+        frame = frame.filter(pl.col("__window").is_not_null())
+    grouped = (
+        frame.group_by(keys).agg(pl.col("__row")).sort(keys, nulls_last=True, maintain_order=True)
+    )
+    rows = grouped.get_column("__row")
+    flat = rows.explode().to_numpy()
+    ends = np.cumsum(rows.list.len().to_numpy())
+    starts = ends - rows.list.len().to_numpy()
+    values = grouped.select(keys).rows()
+    return [(v, flat[a:b]) for v, a, b in zip(values, starts, ends, strict=True)]
+
+
 def _finite(value: float | None) -> float | None:
     return value if value is not None and math.isfinite(value) else None
 
 
 def _load(
-    data: Any, columns: dict[str, str | None], timestamp: str | None, window: str | None
-) -> tuple[dict[str, np.ndarray], dict[str, int], int, Period | None, str]:
-    """The named columns as float arrays of the usable rows, the skips and the row count."""
+    data: Any,
+    columns: dict[str, str | None],
+    timestamp: str | None,
+    window: str | None,
+    segments: tuple[str, ...] = (),
+) -> tuple[dict[str, Any], dict[str, int], int, Period | None, str]:
+    """The named columns as float arrays of the usable rows, the skips and the row count.
+
+    With a window or segments, ``__groups`` holds each group's key values and row numbers.
+    """
     frame, source = to_lazy(data)
     where = source.description
     try:
@@ -345,6 +379,8 @@ def _load(
     except Exception as exc:
         raise read_error(source, exc) from None
     require(schema, columns, where)
+    for segment in segments:
+        require(schema, {"segment": segment}, where)
     period = check_window(schema, window, timestamp, where)
     exprs = []
     checks = []
@@ -361,27 +397,26 @@ def _load(
         exprs.append((earlier & ~present).alias(reason))
         earlier = earlier & present
     exprs.append(earlier.alias("__used"))
+    keys = []
     if period is not None and timestamp is not None:
         exprs.append(period.start(nw.col(timestamp)).alias("__window"))
+        keys.append("__window")
+    for i, name in enumerate(segments):
+        exprs.append(nw.col(name).alias(f"__g{i}"))
+        keys.append(f"__g{i}")
     try:
         table = frame.select(exprs).collect()
     except Exception as exc:
         raise read_error(source, exc, doing="estimate performance on") from None
     arrays: dict[str, Any] = {
-        name: table.get_column(name).to_numpy() for name in table.columns if name != "__window"
+        name: table.get_column(name).to_numpy() for name in table.columns if name not in keys
     }
     used = arrays["__used"].astype(bool)
     out: dict[str, Any] = {k: arrays[k][used] for k in columns if columns[k] is not None}
     out["__used"] = used
     for reason, _ in checks:
         out[reason] = arrays[reason].astype(bool)
-    if period is not None:
-        # window starts as codes 0..k-1 (-1: no timestamp) and their values, computed once
-        import polars as pl
-
-        starts = pl.Series(pl.from_arrow(table.get_column("__window").to_arrow()))
-        codes = starts.rank("dense").fill_null(0).cast(pl.Int64).to_numpy() - 1
-        out["__window"] = (codes, starts.drop_nulls().unique().sort().to_list())
+    out["__groups"] = _groups(table, keys) if keys else []
     skips = {reason: int(out[reason].sum()) for reason, _ in checks}
     return out, {k: v for k, v in skips.items() if v}, len(used), period, where
 
@@ -510,22 +545,30 @@ class CBPE:
         return EstimateGroup(rows, n, skipped, estimates, reasons, start, end)
 
     def estimate(
-        self, data: Any, *, window: str | None = None, timestamp: str | None = None
+        self,
+        data: Any,
+        *,
+        window: str | None = None,
+        timestamp: str | None = None,
+        segment: str | Sequence[str] | None = None,
     ) -> EstimatedPerformance:
         """Estimated accuracy, precision, recall, F1 and ROC AUC of ``data`` (no labels).
 
         ``data`` needs the score column (and the prediction column if one was fitted).
-        With ``window`` and ``timestamp`` there is one group per window as well. Rows missing
-        a score or prediction are skipped and counted; rows without a timestamp enter
-        ``overall`` only.
+        With ``window`` and ``timestamp`` and/or ``segment`` (one column or several) there is
+        one group per window and segment as well, sorted by window start, then segment.
+        Rows missing a score or prediction are skipped and counted; rows without a
+        timestamp enter ``overall`` only.
         """
         import numpy as np
 
+        segments = segments_of(segment)
         arrays, skipped, rows, period, _ = _load(
             data,
             {"score": self.score, "prediction": self.prediction},
             timestamp,
             window,
+            segments,
         )
         s = arrays["score"]
         p = (
@@ -535,32 +578,34 @@ class CBPE:
         )
         overall = self._group(p, s, rows, skipped)
         groups: list[EstimateGroup] = []
-        if period is not None:
-            codes, starts = arrays["__window"]
-            used = arrays["__used"]
-            reasons = [k for k in arrays if k.startswith("missing_")]
-            # position of each used row among the used rows
-            used_index = np.cumsum(used) - 1
-            order = np.argsort(codes, kind="stable")
-            bounds = np.searchsorted(codes[order], np.arange(len(starts) + 1))
-            for k, start in enumerate(starts):
-                rows_in = order[bounds[k] : bounds[k + 1]]
-                kept = used_index[rows_in[used[rows_in]]]
-                skips = {r: int(arrays[r][rows_in].sum()) for r in reasons}
-                groups.append(
-                    self._group(
-                        p[kept],
-                        s[kept],
-                        len(rows_in),
-                        {k: v for k, v in skips.items() if v},
-                        start,
-                        period,
-                    )
-                )
+        used = arrays["__used"]
+        reasons = [k for k in arrays if k.startswith("missing_")]
+        used_index = np.cumsum(used) - 1  # position of each used row among the used rows
+        for key, rows_in in arrays["__groups"]:
+            kept = used_index[rows_in[used[rows_in]]]
+            skips = {r: int(arrays[r][rows_in].sum()) for r in reasons}
+            values = list(key)
+            start = values.pop(0) if period is not None else None
+            group = self._group(
+                p[kept],
+                s[kept],
+                len(rows_in),
+                {k: v for k, v in skips.items() if v},
+                start,
+                period,
+            )
+            if segments:
+                group = replace(group, segment=dict(zip(segments, values, strict=True)))
+            groups.append(group)
         return EstimatedPerformance(
             overall=overall,
             groups=tuple(groups),
-            columns={"score": self.score, "prediction": self.prediction, "timestamp": timestamp},
+            columns={
+                "score": self.score,
+                "prediction": self.prediction,
+                "timestamp": timestamp,
+                "segment": list(segments),
+            },
             window=str(period) if period is not None else None,
             calibrated=self.calibrated,
         )
@@ -629,11 +674,12 @@ def estimate_performance(
     threshold: float = 0.5,
     window: str | None = None,
     timestamp: str | None = None,
+    segment: str | Sequence[str] | None = None,
 ) -> EstimatedPerformance:
     """Fit CBPE on ``reference`` and estimate ``data`` in one call (see :class:`CBPE`)."""
     return CBPE.fit(
         reference, label=label, score=score, prediction=prediction, threshold=threshold
-    ).estimate(data, window=window, timestamp=timestamp)
+    ).estimate(data, window=window, timestamp=timestamp, segment=segment)
 
 
 __all__: Sequence[str] = (
