@@ -70,7 +70,7 @@ def sk_binary(y: np.ndarray, p: np.ndarray, s: np.ndarray | None) -> dict[str, f
         out["roc_auc"] = skm.roc_auc_score(y, s) if 0 < y.sum() < len(y) else None
         out["log_loss"] = skm.log_loss(y, s, labels=[0, 1])
         out["brier"] = skm.brier_score_loss(y, s, pos_label=1)
-        out["ece"] = sk_ece(y, s)
+        out["calibration_error"] = sk_ece(y, s)
     return out
 
 
@@ -179,7 +179,7 @@ def test_ece_bin_edges_follow_sklearn() -> None:
     s = np.array([0.0, 0.1, 0.2, 0.30000000000000004, 0.3, 0.5, 0.9, 1.0, 0.95, 0.05])
     y = np.array([0, 0, 1, 0, 1, 1, 1, 1, 0, 0])
     report = classification_metrics(make("polars", {"y": y, "s": s}), label="y", score="s")
-    assert report.overall.metrics["ece"] == pytest.approx(sk_ece(y, s), abs=1e-12)
+    assert report.overall.metrics["calibration_error"] == pytest.approx(sk_ece(y, s), abs=1e-12)
 
 
 def test_multiclass_matches_sklearn() -> None:
@@ -291,7 +291,7 @@ def test_scores_outside_zero_one_keep_auc_but_not_probability_metrics() -> None:
         score="s",
     )
     assert report.overall.metrics["roc_auc"] == 1.0
-    for name in ("log_loss", "brier", "ece"):
+    for name in ("log_loss", "brier", "calibration_error"):
         assert report.overall.metrics[name] is None
         assert "[0, 1]" in report.overall.reasons[name]
 

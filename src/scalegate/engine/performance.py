@@ -15,9 +15,9 @@ Binary classification (labels and predictions 0/1 or true/false; 1 is the positi
 - ROC AUC from the rank sum of the positives (Mann-Whitney U, ties get average ranks);
 - log loss with scores clipped to ``[eps, 1 - eps]`` (float64 machine epsilon, as
   scikit-learn), Brier score (mean squared difference of score and label);
-- expected calibration error (ECE): 10 equal-width bins of the score over [0, 1] (the first
-  bin holds 0, each bin holds its upper edge), sum over bins of ``n_bin / n * |mean score -
-  positive rate|``.
+- expected calibration error (``calibration_error``, ECE): 10 equal-width bins of the
+  score over [0, 1] (the first bin holds 0, each bin holds its upper edge), sum over bins of
+  ``n_bin / n * |mean score - positive rate|``.
 
 Multiclass (``multiclass=True``): accuracy and macro-averaged precision, recall and F1 over
 every class seen in labels or predictions; a class never predicted (or never seen as a label)
@@ -54,7 +54,7 @@ from scalegate.engine.windows import (
 from scalegate.errors import ValidationError
 
 BINARY_METRICS = ("accuracy", "precision", "recall", "f1")
-SCORE_METRICS = ("roc_auc", "log_loss", "brier", "ece")
+SCORE_METRICS = ("roc_auc", "log_loss", "brier", "calibration_error")
 MULTICLASS_METRICS = ("accuracy", "macro_precision", "macro_recall", "macro_f1")
 REGRESSION_METRICS = ("mae", "rmse", "mape", "r2")
 #: equal-width bins of the expected calibration error
@@ -128,7 +128,7 @@ class PerformanceReport:
             "columns": dict(self.columns),
             "window": self.window,
             "threshold": self.threshold,
-            "ece_bins": ECE_BINS if self.task == "binary" else None,
+            "calibration_bins": ECE_BINS if self.task == "binary" else None,
             "unassigned_rows": self.unassigned_rows,
             "overall": self.overall.to_dict(),
             "groups": [g.to_dict() for g in self.groups],
@@ -482,13 +482,13 @@ def _from_scores(
     smin, smax = float(sums["smin"]), float(sums["smax"])
     if smin < 0 or smax > 1:
         why = f"scores range from {smin:g} to {smax:g}; probabilities lie in [0, 1]"
-        for name in ("log_loss", "brier", "ece"):
+        for name in ("log_loss", "brier", "calibration_error"):
             metrics[name] = None
             reasons[name] = why
         return metrics, reasons
     metrics["log_loss"] = float(sums["logloss"]) / n
     metrics["brier"] = float(sums["brier"]) / n
-    metrics["ece"] = sum(abs(float(s) - float(y)) for _, s, y in sums["bins"]) / n
+    metrics["calibration_error"] = sum(abs(float(s) - float(y)) for _, s, y in sums["bins"]) / n
     return metrics, reasons
 
 
