@@ -17,10 +17,11 @@ their counts are exact. From them:
   value moved to its bucket's representative (within relative ``alpha`` of the value).
 
 **Categorical columns** (strings and booleans): the profiles' top values (up to 100 per
-column, exact when the column has at most that many distinct values). The union of both
-sides' listed values gives the categories; whatever a side counted but did not list (values
-beyond its capacity) goes to one ``(other)`` bin, so both vectors sum to the non-null count.
-A category never seen in the reference simply has a reference count of 0.
+column, exact when the column has at most that many distinct values). The
+reference's listed values are the categories, plus the values only the current lists when
+the reference listed all of its own (then a value it lacks truly has count 0: a category
+never seen in the reference). Whatever a side counted but did not list (values beyond its
+capacity) goes to one ``(other)`` bin, so both vectors sum to the non-null count.
 """
 
 from __future__ import annotations
@@ -184,9 +185,12 @@ def _categorical(reference: ColumnProfile, current: ColumnProfile) -> Distributi
 
     ref_counts = dict(reference.top.counts) if reference.top else {}
     cur_counts = dict(current.top.counts) if current.top else {}
-    # reference order (most frequent first), then values only the current has
+    # reference order (most frequent first), then values only the current has -- if the
+    # reference listed all its values; otherwise such a value may hide in the reference's
+    # unlisted rest, and it joins the other bin on both sides
     labels: list[str] = [v for v, _ in reference.top_values(len(ref_counts))]
-    labels += [v for v, _ in current.top_values(len(cur_counts)) if v not in ref_counts]
+    if reference.top is None or reference.top.complete:
+        labels += [v for v, _ in current.top_values(len(cur_counts)) if v not in ref_counts]
     r = [ref_counts.get(v, 0) for v in labels]
     c = [cur_counts.get(v, 0) for v in labels]
     ref_other = _values(reference) - sum(r)

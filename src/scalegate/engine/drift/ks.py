@@ -4,8 +4,9 @@
 empirical CDFs are exact (the bucket counts are). Between two boundaries the CDFs are
 unknown, so the true statistic lies in ``[D, D_upper]``, where ``D_upper`` is the largest
 difference the bucket counts allow (``ks_upper``; at most ``D`` plus the largest share any one
-bucket holds on either side, about 1--2 % for continuous data at ``alpha = 1 %``, 0 when every
-distinct value has its own bucket, as for small integers).
+bucket holds on either side, about 1--2 % for continuous data at ``alpha = 1 %``). When every
+distinct value has a bucket of its own, as small integers do, ``D`` is exact (the CDFs jump
+only at the values), though ``ks_upper`` cannot know it.
 
 The p-value is Smirnov's asymptotic one, as ``scipy.stats.ks_2samp(..., method="asymp")``
 computes it: ``kstwo.sf(D, en)`` with ``en = round(n * m / (n + m))``. From ``en >= 10,000``
