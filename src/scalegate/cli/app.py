@@ -16,6 +16,7 @@ from scalegate.cli import (
     check,
     contract,
     demo,
+    drift,
     evidence,
     gate,
     policy,
@@ -83,6 +84,7 @@ app.add_typer(audit.app, name="audit")
 app.add_typer(contract.app, name="contract")
 gate.register(app)
 check.register(app)
+drift.register(app)
 portfolio.register(app)
 demo.register(app)
 

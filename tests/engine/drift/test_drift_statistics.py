@@ -62,9 +62,7 @@ def test_bin_statistics_match_scipy_and_numpy_formulas(numeric) -> None:
     ref, cur, d = numeric
     r, c = _binned(ref, d.edges), _binned(cur, d.edges)
     p, q = r / r.sum(), c / c.sum()
-    assert js.compute(d)["jensenshannon"] == pytest.approx(
-        jensenshannon(p, q, base=2), abs=1e-9
-    )
+    assert js.compute(d)["jensenshannon"] == pytest.approx(jensenshannon(p, q, base=2), abs=1e-9)
     pe, qe = np.maximum(p, psi.EPSILON), np.maximum(q, psi.EPSILON)
     assert psi.compute(d)["psi"] == pytest.approx(np.sum((qe - pe) * np.log(qe / pe)), abs=1e-12)
     expected_h = np.sqrt(1 - np.sum(np.sqrt(p * q)))
@@ -88,9 +86,7 @@ def test_ks_statistic_is_within_its_stated_interval(numeric) -> None:
     n, m = len(ref), len(cur)
     en = round(n * m / (n + m))
     tolerance = 0.003 if en >= ks.LIMIT_FROM else 1e-9
-    assert got["ks_pvalue"] == pytest.approx(
-        stats.kstwo.sf(got["ks_statistic"], en), abs=tolerance
-    )
+    assert got["ks_pvalue"] == pytest.approx(stats.kstwo.sf(got["ks_statistic"], en), abs=tolerance)
 
 
 def test_ks_pvalue_matches_ks_2samp_where_the_buckets_are_exact() -> None:
@@ -125,9 +121,7 @@ def _labels(values: list[str]) -> pl.DataFrame:
 
 
 def _categorical(ref: list[str], cur: list[str], **kw: object) -> binning.Distributions:
-    return binning.distributions(
-        profile(_labels(ref), **kw)["x"], profile(_labels(cur), **kw)["x"]
-    )
+    return binning.distributions(profile(_labels(ref), **kw)["x"], profile(_labels(cur), **kw)["x"])
 
 
 def test_categorical_statistics_match_scipy_with_an_unseen_category() -> None:
