@@ -100,3 +100,10 @@ def test_other_engines_summarise_to_the_same_numbers() -> None:
     assert a == b
     # a reference built on DuckDB fits on the first rows (no row order to sample by)
     assert build_reference(relation).model is not None
+
+
+def test_uncorrelated_columns_leave_nothing_to_reconstruct() -> None:
+    rng = np.random.default_rng(9)
+    data = pl.DataFrame({"a": rng.normal(size=5_000), "b": rng.normal(size=5_000)})
+    reference = build_reference(data)
+    assert reference.model is None and "uncorrelated" in (reference.model_reason or "")

@@ -2,9 +2,8 @@
 
 Cost: :func:`build_reference` profiles the reference (one query on Polars) and reads one
 even sample of at most ``sample_rows`` rows of its numeric columns to fit the PCA.
-:func:`summarize` costs one pass over the batch on Polars (the profile and the mean
-reconstruction error in the same ``select``), at most two queries elsewhere (the profile's
-own, plus one aggregate ``select``). :func:`compare` touches no data.
+:func:`summarize` costs the profile's query (one ``select`` on Polars, two elsewhere) plus,
+with a PCA model, one aggregate query over the numeric columns. :func:`compare` touches no data.
 """
 
 from __future__ import annotations
@@ -112,12 +111,19 @@ def _fit(
         variance=cfg.multivariate.variance,
         sigmas=cfg.multivariate.sigmas,
     )
+    if len(model.components) >= len(names):
+        return None, (
+            f"the PCA needs all {len(names)} components to keep "
+            f"{cfg.multivariate.variance:.0%} of the variance (the columns are nearly "
+            "uncorrelated), so nothing is left to reconstruct"
+        )
     return model, None
 
 
 def summarize(data: Any, reference: DriftReference) -> BatchSummary:
     """The profile of ``data`` and, if the reference has a PCA model, its mean
-    reconstruction error: one ``select`` on Polars.
+    reconstruction error: the profile's query (one ``select`` on Polars) and one aggregate
+    query.
 
     Raises :class:`SchemaMismatchError` before reading any row if the batch lacks compared
     columns or has extra ones, or a column changed type.
@@ -127,31 +133,17 @@ def summarize(data: Any, reference: DriftReference) -> BatchSummary:
     model = reference.model
     schema = frame.collect_schema()
     _check_names(reference, list(schema))
-    plans = []
-    if model is not None:
-        plans = [polars_plan.RulePlan(multivariate.PREFIX, aggregates=model.aggregates())]
-    fast = polars_plan.try_run(frame, plans, examples=0, **sketch)
-    if fast is not None and fast.profile is not None:
-        error = fast.values.get(f"{multivariate.PREFIX}_mean") if model else None
-        return BatchSummary(fast.profile, _float(error))
+    fast = polars_plan.try_run(frame, [], examples=0, **sketch)
     try:
-        prof = compute(frame, **sketch)
-        error = None
-        if model is not None and prof.row_count:
-            row = frame.select(**model.aggregates()).collect().row(0)
-            error = row[0]
+        prof = fast.profile if fast is not None and fast.profile is not None else None
+        if prof is None:
+            prof = compute(frame, **sketch)
+        error = model.mean_error(frame) if model is not None and prof.row_count else None
     except ScalegateError:
         raise
     except Exception as exc:  # each engine raises its own kinds of errors on bad data
         raise read_error(source, exc, doing="profile") from None
-    return BatchSummary(prof, _float(error))
-
-
-def _float(value: Any) -> float | None:
-    if value is None:
-        return None
-    number = float(value)
-    return number if math.isfinite(number) else None
+    return BatchSummary(prof, error)
 
 
 def _sketch_settings(prof: DatasetProfile) -> dict[str, Any]:
