@@ -191,3 +191,18 @@ def test_a_reference_from_a_stored_profile_has_no_multivariate_signal() -> None:
     report = compare(reference, summarize(credit_table(20_000, 2, drift=True), reference))
     assert sorted(report.drifted) == sorted(DRIFTED_COLUMNS)
     assert report.multivariate.value is None and "profile" in report.multivariate.reason
+
+
+def test_small_batches_are_guarded_from_sampling_noise() -> None:
+    reference = build_reference(credit_table(100_000, 1))
+    fresh = compare(reference, summarize(credit_table(1_000, 5), reference))
+    # with 1,000 rows the 50 states reach JS 0.05 by chance alone; chi-square says so
+    state = fresh["state"]
+    assert state.value >= state.threshold and not state.drifted
+    assert "sampling noise" in (state.reason or "")
+    assert fresh.drifted == []
+    drifted = compare(reference, summarize(credit_table(1_000, 2, drift=True), reference))
+    assert sorted(drifted.drifted) == sorted(DRIFTED_COLUMNS)
+    unguarded = DriftReference(reference.profile, reference.config.model_copy(
+        update={"significance": None}), reference.model)  # fmt: skip
+    assert "state" in compare(unguarded, summarize(credit_table(1_000, 5), reference)).drifted

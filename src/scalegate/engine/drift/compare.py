@@ -313,6 +313,16 @@ def _column(ref: ColumnProfile, cur: ColumnProfile, cfg: DriftConfig) -> ColumnD
             f"distance is undefined; judged by Jensen-Shannon distance >= {threshold} instead"
         )
     drifted = value is not None and method.drifted(float(value), threshold)
+    pvalue = statistics.get("chi2_pvalue")
+    guarded = method.drifts_when == registry.ABOVE and cfg.significance is not None
+    if drifted and guarded and pvalue is not None and pvalue >= cfg.significance:
+        # a small batch reaches any effect size by chance: only judge what is significant
+        drifted = False
+        reason = (
+            f"{method_id} {float(value or 0):.4g} reaches the threshold {threshold:g}, but the "
+            f"chi-square p-value {pvalue:.3g} is not below {cfg.significance:g}: the "
+            f"difference is within sampling noise for {cur.count:,} values"
+        )
     p, q = d.reference / d.reference.sum(), d.current / d.current.sum()
     bins = tuple((label, float(a), float(b)) for label, a, b in zip(d.labels, p, q, strict=True))
     return ColumnDrift(

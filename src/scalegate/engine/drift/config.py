@@ -8,6 +8,8 @@
     defaults:                    # per column type; these are the built-in defaults
       numeric: {method: wasserstein, threshold: 0.1}
       categorical: {method: jensenshannon, threshold: 0.05}
+    significance: 0.01           # an effect-size verdict also needs chi-square p < 0.01
+                                 # (guards small batches from sampling noise; null: off)
     columns:                     # per column overrides
       income: {method: psi, threshold: 0.2}
       score: {method: ks}        # threshold defaults to the method's (ks: p < 0.05)
@@ -140,6 +142,8 @@ class DriftConfig(_Strict):
     exclude: list[str] = []
     defaults: Defaults = Defaults()
     columns: dict[str, ColumnChoice] = {}
+    #: effect-size verdicts also need chi-square p below this (None: effect size alone)
+    significance: float | None = Field(0.01, gt=0, lt=1)
     critical: Critical = Critical()
     multivariate: Multivariate = Multivariate()
 
