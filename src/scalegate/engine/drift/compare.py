@@ -314,8 +314,8 @@ def _column(ref: ColumnProfile, cur: ColumnProfile, cfg: DriftConfig) -> ColumnD
         )
     drifted = value is not None and method.drifted(float(value), threshold)
     pvalue = statistics.get("chi2_pvalue")
-    guarded = method.drifts_when == registry.ABOVE and cfg.significance is not None
-    if drifted and guarded and pvalue is not None and pvalue >= cfg.significance:
+    significance = cfg.significance if method.drifts_when == registry.ABOVE else None
+    if drifted and significance is not None and pvalue is not None and pvalue >= significance:
         # a small batch reaches any effect size by chance: only judge what is significant
         drifted = False
         reason = (

@@ -101,9 +101,10 @@ class ColumnDrift:
     """One column's comparison.
 
     ``value`` is the chosen ``method``'s number (an effect size, or a p-value for ``ks`` and
-    ``chi2``) and ``drifted`` compares it with ``threshold``; an effect size also needs the
-    chi-square p-value below the config's ``significance`` (``reason`` says when it did not). ``statistics`` holds every
-    statistic that applies (None where undefined), ``bins`` the shared bins' shares.
+    ``chi2``) and ``drifted`` compares it with ``threshold``; an effect size also needs
+    the chi-square p-value below the config's ``significance`` (``reason`` says when it
+    did not). ``statistics`` holds every statistic that applies (None where undefined),
+    ``bins`` the shared bins' shares.
     When nothing can be judged, ``value`` is None, ``drifted`` False and ``reason`` says why.
     """
 
