@@ -126,3 +126,26 @@ def test_bad_input_exits_2_with_one_line(cli, files, tmp_path: Path) -> None:
     assert no_dir.code == 2 and "does not exist" in no_dir.err
     for r in (missing, mismatch, bad, unknown, no_dir):
         assert "Traceback" not in r.err and r.err.count("\n") == 1, r.err
+
+
+def test_reference_may_be_scalegate_check_json_output(cli, files, tmp_path: Path) -> None:
+    contract = tmp_path / "c.yaml"
+    contract.write_text("contract: credit\ncolumns:\n  age:\n    rules: [not_null]\n")
+    checked = cli("check", str(files["ref"]), "--contract", str(contract), "--json")
+    assert checked.code in (0, 1), checked.err
+    saved = tmp_path / "check.json"
+    saved.write_text(checked.out)
+    r = cli("drift", str(saved), str(files["cur"]), "--json")
+    assert r.code == 1, r.err
+    assert sorted(json.loads(r.out)["drifted"]) == sorted(DRIFTED_COLUMNS)
+
+
+def test_reference_may_be_a_saved_drift_reference(cli, files, tmp_path: Path) -> None:
+    from scalegate.engine.drift import build_reference
+
+    saved = tmp_path / "reference.json"
+    saved.write_text(json.dumps(build_reference(files["ref"]).to_dict()))
+    r = cli("drift", str(saved), str(files["cur"]), "--json")
+    out = json.loads(r.out)
+    assert r.code == 1 and out["multivariate"]["value"] is not None
+    assert cli("drift", str(saved), str(files["fresh"])).code == 0

@@ -50,18 +50,25 @@ def _stored(path: str) -> dict[str, Any] | None:
     return None
 
 
-def _reference(path: str, config: DriftConfig) -> DriftReference:
-    from scalegate.engine.drift import DriftReference, build_reference
+def _reference(path: str, config: DriftConfig | None, prediction: str | None) -> DriftReference:
+    """The reference at ``path`` with ``config`` (None: a saved reference's own, else the
+    defaults) and ``prediction`` (if given) applied."""
+    from scalegate.engine.drift import DriftConfig, DriftReference, build_reference
     from scalegate.engine.profile import DatasetProfile
+
+    def adjusted(cfg: DriftConfig) -> DriftConfig:
+        return cfg if prediction is None else cfg.model_copy(update={"prediction": prediction})
 
     stored = _stored(path)
     if stored is None:
-        return build_reference(path, config=config)
+        return build_reference(path, config=adjusted(config or DriftConfig()))
     if "model" in stored and "config" in stored:  # a saved DriftReference
         saved = DriftReference.from_dict(stored)
-        return DriftReference(saved.profile, config, saved.model, saved.model_reason)
+        cfg = adjusted(config or saved.config)
+        return DriftReference(saved.profile, cfg, saved.model, saved.model_reason)
     data = stored["profile"] if isinstance(stored.get("profile"), dict) else stored
-    return DriftReference.from_profile(DatasetProfile.from_dict(data), config=config)
+    profile = DatasetProfile.from_dict(data)
+    return DriftReference.from_profile(profile, config=adjusted(config or DriftConfig()))
 
 
 def render(report: DriftReport, reference: str, current: str) -> None:
@@ -134,18 +141,16 @@ def drift(
     Exit 0 if nothing drifted, 1 if anything drifted (status drift or critical), 2 on bad
     input (a missing file, different columns, a bad config).
     """
-    from scalegate.engine.drift import DriftConfig, compare, load_config, summarize
+    from scalegate.engine.drift import compare, load_config, summarize
 
-    cfg = DriftConfig()
+    cfg = None
     if config_file is not None:
         cfg = load_config(read_text(config_file, what="drift config"), str(config_file))
-    if prediction is not None:
-        cfg = cfg.model_copy(update={"prediction": prediction})
     if html is not None:
         from scalegate.reports import html as html_report
 
         html_report.ensure_writable(html)
-    ref = _reference(reference, cfg)
+    ref = _reference(reference, cfg, prediction)
     report = compare(ref, summarize(current, ref))
     if html is not None:
         from scalegate.reports import html as html_report

@@ -133,6 +133,8 @@ def summarize(data: Any, reference: DriftReference) -> BatchSummary:
     model = reference.model
     schema = frame.collect_schema()
     _check_names(reference, list(schema))
+    if model is not None and not set(model.columns) <= set(schema):
+        model = None  # a config that excludes a fitted column; reported by compare
     fast = polars_plan.try_run(frame, [], examples=0, **sketch)
     try:
         prof = fast.profile if fast is not None and fast.profile is not None else None
