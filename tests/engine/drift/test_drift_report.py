@@ -206,3 +206,17 @@ def test_small_batches_are_guarded_from_sampling_noise() -> None:
     unguarded = DriftReference(reference.profile, reference.config.model_copy(
         update={"significance": None}), reference.model)  # fmt: skip
     assert "state" in compare(unguarded, summarize(credit_table(1_000, 5), reference)).drifted
+
+
+def test_pandas_frames_and_docstring_examples() -> None:
+    import doctest
+    import importlib
+
+    compare_module = importlib.import_module("scalegate.engine.drift.compare")
+    drift_report = importlib.import_module("scalegate.reports.drift")
+
+    ref, cur = credit_table(20_000, 1), credit_table(20_000, 2, drift=True)
+    report = drift(ref.to_pandas(), cur.to_pandas())
+    assert sorted(report.drifted) == sorted(DRIFTED_COLUMNS)
+    for module in (compare_module, drift_report):
+        assert doctest.testmod(module).failed == 0
