@@ -1,11 +1,10 @@
 """Data drift between a reference and a batch, computed from their profiles.
 
 A reference is profiled once (:func:`build_reference`, or :meth:`DriftReference.from_profile`
-for a stored profile); each batch costs one pass (:func:`summarize`); :func:`compare` judges
-every column by effect size by default and adds a multivariate signal (PCA reconstruction
-error). :func:`drift` does all three. See the README's "Drift" section for the statistics,
-their error bounds and the defaults.
-"""
+for a stored profile); each batch costs its profile's query plus one aggregate query
+(:func:`summarize`); :func:`compare` judges every column by effect size by default and adds
+a multivariate signal (PCA reconstruction error). :func:`drift` does all three. See the
+README's "Drift" section for the statistics, their error bounds and the defaults."""
 
 from scalegate.engine.drift.compare import (
     SchemaMismatchError,

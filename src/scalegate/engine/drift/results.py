@@ -1,8 +1,9 @@
 """The data drift works with: a reference, a batch summary, and the report comparing them.
 
 All are immutable and read and write plain JSON (no NaN, no infinity): a reference is
-profiled (and its PCA fitted) once and stored; each batch is summarised in one pass and may
-be stored as well; a report is computed from the two without touching data again.
+profiled (and its PCA fitted) once and stored; each batch is summarised (its profile plus
+one aggregate query) and may be stored as well; a report is computed from the two without
+touching data again.
 """
 
 from __future__ import annotations
