@@ -174,3 +174,11 @@ def test_statistics_are_plain_json_numbers() -> None:
     for module in (psi, js, hellinger, chi2, ks, wasserstein):
         out.update(module.compute(d))
     json.dumps(out, allow_nan=False)
+
+
+def test_sketches_of_different_accuracy_are_refused() -> None:
+    from scalegate.errors import ValidationError
+
+    data = pl.DataFrame({"x": [1.0, 2.0, 3.0]})
+    with pytest.raises(ValidationError, match="column 'x': the profiles' quantile sketches"):
+        binning.distributions(profile(data)["x"], profile(data, alpha=0.02)["x"])

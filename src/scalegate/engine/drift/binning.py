@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from scalegate.engine.profile_model import BOOLEAN, NUMERIC, STRING, ColumnProfile
+from scalegate.errors import ValidationError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -140,6 +141,12 @@ def _upper_edge(atom: tuple[int, int], alpha: float) -> float:
 def _numeric(column: ColumnProfile, ref: QuantileSketch, cur: QuantileSketch) -> Distributions:
     import numpy as np
 
+    if ref.alpha != cur.alpha:
+        raise ValidationError(
+            f"column '{column.name}': the profiles' quantile sketches have different accuracy "
+            f"({ref.alpha} and {cur.alpha}); profile the batch with the reference's alpha",
+            field=column.name,
+        )
     ref_atoms, cur_atoms = _atoms(ref), _atoms(cur)
     keys = sorted(set(ref_atoms) | set(cur_atoms))
     r = np.array([ref_atoms.get(k, 0) for k in keys], dtype=np.float64)
