@@ -17,6 +17,7 @@ from scalegate.cli import (
     check,
     contract,
     demo,
+    drift,
     evidence,
     gate,
     policy,
@@ -85,6 +86,7 @@ app.add_typer(contract.app, name="contract")
 app.add_typer(alert.app, name="alert")
 gate.register(app)
 check.register(app)
+drift.register(app)
 portfolio.register(app)
 demo.register(app)
 
