@@ -11,6 +11,7 @@ from gate_builders import Make
 
 from scalegate.domain.decision import GateDecision, Verdict
 from scalegate.domain.evidence import Evidence
+from scalegate.domain.monitoring import MonitorRecord
 from scalegate.domain.policy import Policy
 from scalegate.domain.stage import GATES, Stage
 from scalegate.domain.use_case import RiskTier
@@ -33,12 +34,22 @@ def reasons(decision: GateDecision) -> dict[str, str]:
     return {r.id: r.reason for r in decision.results}
 
 
-def prepared(make: Make, *args: Any, data_checks: list[Evidence] | None = None, **kw: Any) -> Any:
-    """``make.ctx`` for a use case whose data contract passed its latest check (ev-99),
-    unless the test hands over its own ``data_checks``."""
+def prepared(
+    make: Make,
+    *args: Any,
+    data_checks: list[Evidence] | None = None,
+    monitors: list[MonitorRecord] | None = None,
+    **kw: Any,
+) -> Any:
+    """``make.ctx`` for a use case whose data contract passed its latest check (ev-99) and
+    whose monitor logged a healthy, labelled batch two days ago (ev-501), unless the test
+    hands over its own ``data_checks`` or ``monitors``."""
     if data_checks is None:
         data_checks = [make.evidence(99, "data_check", subject="applications")]
-    return make.ctx(*args, data_checks=data_checks, **kw)
+    if monitors is None:
+        healthy = make.batch(1, 2, roc_auc=0.84)
+        monitors = [make.monitor(healthy, reference={"roc_auc": 0.86})]
+    return make.ctx(*args, data_checks=data_checks, monitors=monitors, **kw)
 
 
 def test_default_policy_loads(default: Policy) -> None:
@@ -66,7 +77,16 @@ def test_default_policy_criteria(default: Policy) -> None:
         "model-card",
         "business-approval",
     ]
-    assert ids[Stage.SCALED] == ["owners", "kpis", "risk", "executive-endorsement", "risk-approval"]
+    assert ids[Stage.SCALED] == [
+        "owners",
+        "kpis",
+        "risk",
+        "executive-endorsement",
+        "risk-approval",
+        "monitoring-active",
+        "no-critical-drift",
+        "performance",
+    ]
 
 
 @pytest.mark.parametrize("tier", list(RiskTier))
@@ -292,3 +312,42 @@ def test_scaling_needs_distinct_owners_endorsement_and_a_recent_risk_sign_off(
     assert decision.passed, decision.blockers
     # production has no time box in the default policy and scaled does not check it
     assert "time-box" not in verdicts(decision)
+    assert reasons(decision)["performance"] == "'default' roc_auc 0.84 >= 0.774"
+
+
+def test_scaling_needs_a_healthy_monitored_model(make: Make, default: Policy) -> None:
+    uc = make.use_case(stage="production")
+    approvals = [
+        make.approval(2, "risk", "rita", gate=Stage.SCALED, stage=Stage.PRODUCTION),
+        make.approval(3, "executive", "eve", gate=Stage.SCALED, stage=Stage.PRODUCTION),
+    ]
+    unmonitored = prepared(make, uc, default, approvals=approvals, monitors=[])
+    decision = evaluate_gate(unmonitored, Stage.SCALED)
+    assert [b.id for b in decision.blockers] == [
+        "monitoring-active",
+        "no-critical-drift",
+        "performance",
+    ]
+    assert reasons(decision)["monitoring-active"] == "no production monitor set up"
+
+    degraded = [
+        make.monitor(
+            make.batch(1, 20, "critical", estimated_roc_auc=0.7),
+            make.batch(2, 10, roc_auc=0.71),
+            reference={"roc_auc": 0.86},
+        )
+    ]
+    decision = evaluate_gate(
+        prepared(make, uc, default, approvals=approvals, monitors=degraded), Stage.SCALED
+    )
+    assert [b.id for b in decision.blockers] == [
+        "monitoring-active",
+        "no-critical-drift",
+        "performance",
+    ]
+    assert reasons(decision)["monitoring-active"] == (
+        "monitor 'default' last logged a batch 10 days ago, policy allows 7"
+    )
+    assert reasons(decision)["performance"] == (
+        "monitor 'default' roc_auc on the newest batch: 0.71, policy asks >= 0.774"
+    )

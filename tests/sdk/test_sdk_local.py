@@ -95,3 +95,34 @@ def test_bad_input_stores_nothing(client, tmp_path: Path) -> None:
     with pytest.raises(sg.PermissionDeniedError):
         viewer.check(frame([30]), contract=CONTRACT)
     assert registry.list_evidence(client.store, "credit-limit") == []
+
+
+def test_monitoring_from_python(client) -> None:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "services"))
+    from svc_support import scored
+
+    uc = client.use_case("credit-limit")
+    reference = scored(8_000, seed=1)
+    monitor = uc.create_monitor(
+        reference, model_name="limits", model_version="7", task="classification"
+    )
+    assert monitor.primary_metric == "roc_auc"
+    batch = scored(2_000, seed=2, start_id=50_000)
+    features = batch.drop("id", "score", "prediction", "label").to_pandas()
+    result = uc.log_batch(
+        features,
+        batch["prediction"].to_numpy(),
+        ids=batch["id"].to_list(),
+        scores=batch["score"],
+    )
+    assert result.rows == 2_000 and result.status.value == "ok"
+    labelled = uc.log_labels(batch["label"].to_numpy(), ids=batch["id"].to_numpy())
+    assert labelled.matched == 2_000
+    [row] = uc.batches()
+    expected = float((batch["label"] == batch["prediction"]).mean())
+    assert row["metrics"]["accuracy"] == pytest.approx(expected, abs=1e-12)
+    assert [m.name for m in uc.monitors()] == ["default"]
+    with pytest.raises(sg.ValidationError, match="1,999 values but the features have 2,000"):
+        uc.log_batch(features, batch["prediction"].to_numpy()[:-1])

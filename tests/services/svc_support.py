@@ -70,3 +70,24 @@ def actions(store: Store) -> list[str]:
 
 def verdicts(decision: Any) -> dict[str, str]:
     return {r.id: r.verdict.value for r in decision.results}
+
+
+def scored(rows: int, seed: int, *, drift: bool = False, start_id: int = 0) -> Any:
+    """The synthetic credit table with a fixed logistic model's score, its prediction, a
+    label drawn from the score (so the model is calibrated) and an id."""
+    import numpy as np
+    import polars as pl
+
+    from scalegate.engine.synthetic import credit_table
+
+    table = credit_table(rows, seed, drift=drift)
+    rng = np.random.default_rng(seed + 99)
+    score_z = (table["credit_score"].fill_null(690).to_numpy() - 690) / 70
+    util = table["revolving_util"].fill_null(0.5).to_numpy()
+    score = 1 / (1 + np.exp(-(0.4 + 1.3 * score_z - 1.1 * (util - 0.5))))
+    return table.with_columns(
+        pl.Series("id", np.arange(start_id, start_id + rows, dtype=np.int64)),
+        pl.Series("score", score),
+        pl.Series("prediction", (score >= 0.5).astype(np.int64)),
+        pl.Series("label", (rng.random(rows) < score).astype(np.int64)),
+    )

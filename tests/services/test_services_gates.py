@@ -6,7 +6,7 @@ import json
 from datetime import timedelta
 
 import pytest
-from svc_support import ago, charter, events, snapshot, utc_now, verdicts
+from svc_support import ago, charter, events, scored, snapshot, utc_now, verdicts
 
 from scalegate.domain.decision import Verdict
 from scalegate.domain.stage import Stage
@@ -169,6 +169,24 @@ def test_promotion_succeeds_after_approvals_and_records_the_policy_version(team)
     assert json.loads(ev.before) == {"stage": "idea"}
 
 
+def _monitored(store) -> None:
+    """A monitor on uc-one with a healthy, labelled batch of yesterday."""
+    from scalegate.services import monitoring
+
+    monitoring.create(
+        store,
+        "uc-one",
+        scored(5_000, seed=1),
+        actor="ben",
+        model_name="m",
+        model_version="1",
+        task="classification",
+    )
+    batch = scored(2_000, seed=2, start_id=10_000)
+    monitoring.log_batch(store, "uc-one", batch.drop("label"), actor="ben", at=ago(1))
+    monitoring.log_labels(store, "uc-one", batch.select("id", "label"), actor="ben")
+
+
 def test_full_path_to_scaled(team) -> None:
     _idea(team, risk_tier="limited", business_owner="carla", technical_owner="ben")
     gates.approve(team, "uc-one", gate="pilot", domain="business", actor="omar")
@@ -181,6 +199,11 @@ def test_full_path_to_scaled(team) -> None:
     assert gates.promote(team, "uc-one", "production", actor="ben").promoted
     gates.approve(team, "uc-one", gate="scaled", domain="executive", actor="eve")
     gates.approve(team, "uc-one", gate="scaled", domain="risk", actor="rita")
+    out = gates.promote(team, "uc-one", "scaled", actor="carla")
+    assert not out.promoted  # the model is not monitored yet
+    blockers = [b.id for b in gates.evaluate(team, "uc-one", "scaled").blockers]
+    assert blockers == ["monitoring-active", "no-critical-drift", "performance"]
+    _monitored(team)
     out = gates.promote(team, "uc-one", "scaled", actor="carla")
     assert out.promoted and registry.get(team, "uc-one").stage is Stage.SCALED
     assert [h["to_stage"] for h in registry.detail(team, "uc-one")["history"]] == [

@@ -20,6 +20,7 @@ from scalegate.cli import (
     drift,
     evidence,
     gate,
+    monitor,
     policy,
     portfolio,
     usecase,
@@ -83,6 +84,7 @@ app.add_typer(policy.app, name="policy")
 app.add_typer(evidence.app, name="evidence")
 app.add_typer(audit.app, name="audit")
 app.add_typer(contract.app, name="contract")
+app.add_typer(monitor.app, name="monitor")
 app.add_typer(alert.app, name="alert")
 gate.register(app)
 check.register(app)

@@ -59,6 +59,13 @@ def demo(
     else:
         console.print(f"demo: already present in {where}; nothing added\n")
     render(portfolio.build(store))
+    from scalegate.services import alerts
+
+    opened = alerts.list_alerts(store, status="open")
+    if opened:
+        console.print(f"\n[bold red]{len(opened)} open alerts[/]")
+        for a in opened:
+            console.print(f"  {esc(a.message)} [dim](since {a.opened_at:%Y-%m-%d})[/]")
     if data is not None:
         console.print(f"\nwrote {len(written)} files to {esc(str(data))}")
         console.print(
@@ -73,6 +80,7 @@ def demo(
         f"  scalegate{flag} --as rita approve churn-prediction --gate production --domain risk\n"
         f"  scalegate{flag} --as ben promote churn-prediction --to production\n"
         f"  scalegate{flag} usecase show claims-triage\n"
+        f"  scalegate{flag} monitor show claims-triage   [dim]# drift and accuracy by week[/]\n"
         f"  scalegate{flag} audit verify\n"
         "[dim]users: ada (admin), ben/carla/dev/fiona (contributors), rita (risk), "
         "omar (business, data), eve (executive), vic (viewer)[/]"

@@ -11,7 +11,7 @@ from scalegate.audit import ChainReport
 from scalegate.domain.decision import GateDecision
 from scalegate.domain.evidence import Evidence
 from scalegate.domain.use_case import UseCase
-from scalegate.services import data_checks, gates, portfolio, registry
+from scalegate.services import data_checks, gates, monitoring, portfolio, registry
 from scalegate.services.audit import verify
 from scalegate.services.files import read_text
 from scalegate.services.portfolio import Portfolio
@@ -101,6 +101,104 @@ class UseCaseClient:
             else None
         )
         return CheckRun(result, evidence)
+
+    # ------------------------------------------------------------------ monitoring
+    def create_monitor(
+        self,
+        reference: Any,
+        *,
+        model_name: str,
+        model_version: str,
+        name: str = "default",
+        task: str | None = None,
+        columns: dict[str, str | None] | None = None,
+        **model: str,
+    ) -> monitoring.Monitor:
+        """Watch a model version in production against ``reference`` (data with the model's
+        features, predictions and, for performance, labels; or a stored profile dict).
+
+        ``columns`` maps the roles ``id``, ``timestamp``, ``prediction``, ``score`` and
+        ``label`` to column names (each defaults to a column of that name); ``model`` takes
+        ``artifact_uri``, ``training_fingerprint`` and ``code_revision``.
+
+        Example:
+            >>> uc.create_monitor(train_df, model_name="churn-gbm", model_version="3",
+            ...                   task="classification")  # doctest: +SKIP
+        """
+        return monitoring.create(
+            self._client.store,
+            self.slug,
+            reference,
+            actor=self._client.user,
+            name=name,
+            model_name=model_name,
+            model_version=model_version,
+            task=task,
+            columns=columns,
+            **model,
+        )
+
+    def log_batch(
+        self,
+        features: Any,
+        predictions: Any = None,
+        *,
+        ids: Any = None,
+        scores: Any = None,
+        labels: Any = None,
+        timestamp: datetime | str | None = None,
+        monitor: str = "default",
+    ) -> monitoring.BatchResult:
+        """Log a production batch: drift against the reference, estimated performance,
+        alerts; ids and predictions are kept so that :meth:`log_labels` can join labels.
+
+        ``features`` is a frame (pandas, Polars, PyArrow, DuckDB, PySpark) or a path;
+        ``predictions``, ``ids``, ``scores`` and ``labels`` are sequences of the same length
+        (NumPy arrays, Series, lists), or column names of ``features``, or None when
+        ``features`` already has the monitor's columns. ``timestamp`` is the batch's time
+        (a datetime), or the name of an event-time column.
+
+        Example:
+            >>> result = uc.log_batch(X, model.predict(X), ids=X.index,
+            ...                       scores=model.predict_proba(X)[:, 1])  # doctest: +SKIP
+            >>> result.status, result.drifted  # doctest: +SKIP
+        """
+        store = self._client.store
+        batch = monitoring.compose_batch(
+            monitoring.get(store, self.slug, monitor),
+            features,
+            predictions=predictions,
+            ids=ids,
+            scores=scores,
+            labels=labels,
+        )
+        at = timestamp if isinstance(timestamp, datetime) else None
+        return monitoring.log_batch(
+            store, self.slug, batch, actor=self._client.user, monitor=monitor, at=at
+        )
+
+    def log_labels(
+        self, labels: Any, *, ids: Any = None, monitor: str = "default"
+    ) -> monitoring.LabelsResult:
+        """Join labels that arrived later to the logged batches by id: ``labels`` is a frame
+        or path with the monitor's id and label columns, or a sequence of labels with
+        ``ids`` the matching ids."""
+        store = self._client.store
+        if ids is not None:
+            labels = monitoring.compose_labels(
+                monitoring.get(store, self.slug, monitor), ids, labels
+            )
+        return monitoring.log_labels(
+            store, self.slug, labels, actor=self._client.user, monitor=monitor
+        )
+
+    def monitors(self) -> list[monitoring.Monitor]:
+        """The use case's monitors."""
+        return monitoring.list_monitors(self._client.store, self.slug)
+
+    def batches(self, monitor: str = "default", *, limit: int | None = 100) -> list[dict[str, Any]]:
+        """A monitor's batches, newest first (time, rows, status, metrics, evidence)."""
+        return monitoring.batches(self._client.store, self.slug, monitor, limit=limit)
 
     def __repr__(self) -> str:
         return f"UseCaseClient({self.slug!r})"

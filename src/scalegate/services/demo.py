@@ -313,6 +313,7 @@ def build(store: Store, *, now: datetime | None = None) -> DemoResult:
                 at=now - timedelta(days=days_ago),
             )
         _check_batches(store, slug, case, now)
+        _production_batches(store, slug, now)
         if case.retire_lessons:
             registry.retire(store, slug, lessons=case.retire_lessons, actor=ADMIN, now=now)
         made_cases += 1
@@ -332,3 +333,69 @@ def _check_batches(store: Store, slug: str, case: DemoCase, now: datetime) -> No
         frame = batch(run.contract, seed=len(slug) * 100 + i, at=at, broken=run.broken)
         result = data_checks.run(frame, contracts[run.contract], now=at)
         data_checks.record(store, slug, result, actor=actor, at=at)
+
+
+def _production_batches(store: Store, slug: str, now: datetime) -> None:
+    """For the demo's models in production: a monitor, alert rules, weekly batches over four
+    months and their labels two weeks later (claims-triage drifts in its last weeks)."""
+    from scalegate.services import alerts, demo_monitoring, monitoring
+
+    model = next((m for m in demo_monitoring.MODELS if m.slug == slug), None)
+    if model is None:
+        return
+    actor = next(c.charter["technical_owner"] for c in CASES if c.charter["slug"] == slug)
+    reference = demo_monitoring.frame(
+        model, rows=demo_monitoring.REFERENCE_ROWS, seed=demo_monitoring.seed_of(model, None)
+    )
+    monitor = monitoring.create(
+        store,
+        slug,
+        reference,
+        actor=actor,
+        model_name=model.model_name,
+        model_version=model.model_version,
+        task="classification",
+        artifact_uri=f"s3://models/{model.model_name}/{model.model_version}/model.pkl",
+        code_revision="3f9c2ab",
+        reference_source=f"{model.model_name} validation set ({len(reference):,} rows)",
+    )
+    accuracy = monitor.reference_metrics.get("accuracy", 0.8)
+    for name, metric, op, threshold, windows in (
+        ("accuracy-drop", "accuracy", "<=", demo_monitoring.accuracy_bound(accuracy, 0.05), 2),
+        ("input-drift", "drift_share", ">=", 0.25, 2),
+    ):
+        alerts.add_rule(
+            store,
+            slug,
+            monitor=monitor.name,
+            name=name,
+            metric=metric,
+            op=op,
+            threshold=threshold,
+            windows=windows,
+            actor=actor,
+        )
+    pending: list[tuple[datetime, Any]] = []  # (labels arrive, frame), oldest first
+    next_id = 1_000_000
+
+    def labels_until(moment: datetime) -> None:
+        while pending and pending[0][0] <= moment:
+            arrive, labelled = pending.pop(0)
+            monitoring.log_labels(
+                store, slug, labelled.select("id", "label"), actor=actor, now=arrive
+            )
+
+    for week, at in demo_monitoring.weekly(model, now):
+        batch = demo_monitoring.frame(
+            model,
+            rows=demo_monitoring.BATCH_ROWS,
+            seed=demo_monitoring.seed_of(model, week),
+            week=week,
+            start_id=next_id,
+            at=at,
+        )
+        next_id += len(batch)
+        labels_until(at)
+        monitoring.log_batch(store, slug, batch.drop("label"), actor=actor, at=at, now=at)
+        pending.append((at + timedelta(days=demo_monitoring.LABEL_DELAY_DAYS), batch))
+    labels_until(now)

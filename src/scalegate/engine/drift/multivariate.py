@@ -8,8 +8,10 @@ back, and take each row's Euclidean distance to its reconstruction. A batch whos
 leaves the reference's band has relationships between columns the reference did not have.
 
 - **Fit** (:func:`fit`, NumPy): on at most ``sample_rows`` reference rows (an even sample,
-  every ``k``-th row), by SVD of the standardised sample. The model is the column names,
-  means, standard deviations and the ``k x d`` component matrix: small JSON.
+  every ``k``-th row), by SVD of every other row of the standardised sample; the error
+  statistics below come from the rows in between, so they are out-of-sample like a batch's.
+  The model is the column names, means, standard deviations and the ``k x d`` component
+  matrix: small JSON.
 - **Batch error** (:meth:`PCAModel.mean_error`): one Narwhals aggregate query inside the
   batch's engine (standardised columns, then each row's distance to the component space,
   then the mean), next to the profile's query. It could ride in the profile's own
@@ -173,7 +175,11 @@ def fit(
     import numpy as np
 
     z = standardise(np.asarray(sample, dtype=np.float64), np.asarray(means), np.asarray(stds))
-    _, singular, vt = np.linalg.svd(z, full_matrices=False)
+    # the components come from every other row and the error statistics from the rows in
+    # between: a PCA's error on the rows it was fitted on is biased low, and fresh batches
+    # from the reference distribution would then fall above the band
+    train, held_out = z[0::2], z[1::2]
+    _, singular, vt = np.linalg.svd(train, full_matrices=False)
     explained = singular**2 / np.sum(singular**2)
     k = int(np.searchsorted(np.cumsum(explained), variance - 1e-12) + 1)
     k = min(k, len(columns))
@@ -189,7 +195,7 @@ def fit(
         len(z),
         sigmas,
     )
-    errors = model.errors(z)
+    errors = model.errors(held_out)
     chunks = np.array_split(errors, CHUNKS)
     chunk_std = float(np.std([c.mean() for c in chunks], ddof=1))
     return PCAModel(
