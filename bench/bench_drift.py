@@ -734,6 +734,9 @@ def main(argv: list[str] | None = None) -> int:
         help="the Python whose scalegate (and Polars) runs the scalegate and Polars contenders",
     )
     p.add_argument("--output", type=Path, default=RESULTS_FILE)
+    p.add_argument(
+        "--replace", action="store_true", help="overwrite --output instead of merging into it"
+    )
     p.add_argument("--worker", help=argparse.SUPPRESS)
     p.add_argument("--ref", help=argparse.SUPPRESS)
     p.add_argument("--cur", help=argparse.SUPPRESS)
@@ -781,6 +784,7 @@ def main(argv: list[str] | None = None) -> int:
     log(f"drifted columns: {', '.join(truth)}; contenders: {', '.join(c.name for c in contenders)}")
 
     load_before = os.getloadavg()
+    started = datetime.now(UTC).isoformat(timespec="seconds")
     report: dict[str, Any] = {}
     missed: list[str] = []
     for rows in sizes:
@@ -826,7 +830,10 @@ def main(argv: list[str] | None = None) -> int:
                     f"flagged {', '.join(r.flagged or []) or 'nothing'}"
                 )
         report[label] = summarise(rows, files, runs, truth, missed, skipped, profiling)
-        write_results(args.output, args.repeat, load_before, report, missed, skipped)
+        report[label]["missed"] = [m for m in missed if m.startswith(f"{label} ")]
+        write_results(
+            args.output, args.repeat, load_before, report, missed, skipped, started, args.replace
+        )
     load_after = os.getloadavg()
 
     if max(load_before[0], load_after[0]) > (os.cpu_count() or 1):
@@ -838,8 +845,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"skipped {name}: {why}")
     if missed:
         print("\ntargets missed: " + "; ".join(missed))
-    elif any(BY_NAME[n].cli for n in skipped):
-        print("\nscalegate targets not measured: scalegate drift was skipped")
+    elif any(BY_NAME[n].cli for n in skipped) or not any(c.cli for c in contenders):
+        print("\nscalegate targets not measured: scalegate drift did not run")
     else:
         print("\nall targets met")
     return 1 if missed else 0
@@ -852,10 +859,18 @@ def write_results(
     report: dict[str, Any],
     missed: list[str],
     skipped: dict[str, str],
+    started: str,
+    replace: bool = False,
 ) -> None:
-    """The JSON results so far (written after each size, so a long run keeps what it has)."""
-    doc = {
-        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+    """The JSON results so far (written after each size, so a long run keeps what it has).
+
+    Unless ``replace``, the results merge into an existing file per size and contender: a
+    later ``--only scalegate,polars`` run updates those and keeps the peers' measurements
+    (each contender's entry says when it ran and the machine's load then).
+    """
+    when = datetime.now(UTC).isoformat(timespec="seconds")
+    run = {
+        "when": when,
         "machine": {
             "platform": platform.platform(),
             "python": platform.python_version(),
@@ -864,14 +879,36 @@ def write_results(
             "load_after": os.getloadavg(),
         },
         "git": _git(),
-        "versions": _versions(),
         "repeat": repeat,
+    }
+    sizes: dict[str, Any] = {}
+    runs: list[Any] = []
+    if not replace and output.exists():
+        try:
+            previous = json.loads(output.read_text("utf-8"))
+            sizes, runs = dict(previous.get("sizes") or {}), list(previous.get("runs") or [])
+        except (ValueError, AttributeError):
+            sizes, runs = {}, []
+    run["started"] = started
+    runs = [*[r for r in runs if r.get("started") != started][-9:], run]
+    for label, new in report.items():
+        old = sizes.get(label) or {}
+        contenders = dict(old.get("contenders") or {})
+        for name, entry in new["contenders"].items():
+            if "skipped" in entry and "seconds_median" in contenders.get(name, {}):
+                continue  # a skip later does not erase a measurement
+            contenders[name] = dict(entry, when=when, load=run["machine"]["load_after"])
+        sizes[label] = {**old, **new, "contenders": contenders}
+    doc = {
+        "when": when,
+        "runs": runs,
+        "versions": _versions(),
         "thresholds_hand_written": {
             "numeric_wasserstein_over_std": HAND_NUMERIC_WASSERSTEIN,
             "categorical_jensenshannon": HAND_CATEGORICAL_JS,
             "bins": HAND_BINS,
         },
-        "sizes": report,
+        "sizes": sizes,
         "skipped": skipped,
         "missed": missed,
     }
