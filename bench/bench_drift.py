@@ -689,7 +689,12 @@ def ensure_data(rows: int, python: str, fresh: bool) -> tuple[Path, Path]:
         return ref, cur
     log(f"generating {ref.name} and {cur.name} ({rows:,} rows each)")
     cmd = [python, str(Path(__file__).resolve()), "--worker", "generate", "--rows", str(rows)]
-    subprocess.run([*cmd, "--ref", str(ref), "--cur", str(cur)], check=True, cwd=REPO_DIR)
+    subprocess.run(
+        [*cmd, "--ref", str(ref), "--cur", str(cur)],
+        check=True,
+        cwd=REPO_DIR,
+        stdout=subprocess.DEVNULL,
+    )
     return ref, cur
 
 
