@@ -39,6 +39,8 @@ contenders are skipped with a note. Results are printed and written to
 from __future__ import annotations
 
 import argparse
+import contextlib
+import importlib
 import itertools
 import json
 import math
@@ -100,6 +102,13 @@ class Contender:
 
 
 CONTENDERS = [
+    Contender("scalegate", "scalegate", "drift(REF, CUR) in Python (scalegate.engine.drift)"),
+    Contender(
+        "scalegate-batch",
+        "scalegate",
+        "compare(ref, summarize(CUR, ref)) in Python, ref a stored drift reference",
+        batch=True,
+    ),
     Contender("scalegate-cli", "scalegate", "`scalegate drift REF CUR --json` process", True),
     Contender(
         "scalegate-cli-profile",
@@ -496,11 +505,31 @@ def scalegate_flagged(doc: dict[str, Any]) -> list[str]:
 
 
 def work_scalegate_profile(ref: str, out: str) -> dict[str, Any]:
-    """Profile the reference once (``scalegate.engine.profile``) and store it as JSON."""
-    from scalegate.engine.profile import profile
+    """Store the reference once as JSON: a saved drift reference (profile + PCA model) where
+    ``scalegate.engine.drift`` exists, else the plain ``DatasetProfile``."""
+    try:
+        from scalegate.engine.drift import build_reference
+    except ImportError:
+        from scalegate.engine.profile import profile
 
-    Path(out).write_text(json.dumps(profile(ref).to_dict()), "utf-8")
-    return {"flagged": []}
+        Path(out).write_text(json.dumps(profile(ref).to_dict()), "utf-8")
+        return {"flagged": [], "stored": "DatasetProfile"}
+    Path(out).write_text(json.dumps(build_reference(ref).to_dict()), "utf-8")
+    return {"flagged": [], "stored": "DriftReference"}
+
+
+def work_scalegate(ref: str, cur: str, stored: str | None) -> dict[str, Any]:
+    """``drift(REF, CUR)`` in Python, or ``compare(reference, summarize(CUR, reference))``
+    from the stored reference: the work without the CLI's start-up."""
+    from scalegate.engine.drift import DriftReference, compare, drift, summarize
+
+    if stored:
+        reference = DriftReference.from_dict(json.loads(Path(stored).read_text("utf-8")))
+        report = compare(reference, summarize(cur, reference))
+    else:
+        report = drift(ref, cur)
+    doc = report.to_dict()
+    return {"flagged": sorted(report.drifted), "status": doc.get("status"), "report": doc}
 
 
 # ============================================================================ worker
@@ -510,10 +539,13 @@ def worker(args: argparse.Namespace) -> int:
     """Run one contender in this (child) process and print a JSON line."""
     name = args.worker
     if name.startswith("polars"):
-        import numpy  # noqa: F401
-        import polars  # noqa: F401
-    elif name == "scalegate-profile":
-        import scalegate.engine.profile  # noqa: F401
+        importlib.import_module("numpy")
+        importlib.import_module("polars")
+    elif name.startswith("scalegate"):
+        importlib.import_module("polars")
+        importlib.import_module("scalegate.engine.profile")
+        with contextlib.suppress(ImportError):
+            importlib.import_module("scalegate.engine.drift")
     elif name == "evidently":
         import evidently.presets  # noqa: F401
         import pandas
@@ -535,6 +567,10 @@ def worker(args: argparse.Namespace) -> int:
         result = {"flagged": []}
     elif name == "scalegate-profile":
         result = work_scalegate_profile(args.ref, args.profile)
+    elif name == "scalegate":
+        result = work_scalegate(args.ref, args.cur, None)
+    elif name == "scalegate-batch":
+        result = work_scalegate(args.ref, args.cur, args.profile)
     elif name == "evidently":
         result = work_evidently(args.ref, args.cur)
     elif name == "nannyml":
@@ -595,8 +631,15 @@ def compare_python(create: bool) -> Path | None:
     return python
 
 
-def scalegate_drift_available(python: str) -> str | None:
-    """None when ``scalegate drift`` runs in that venv, else why not (one line)."""
+def scalegate_drift_available(python: str, cli: bool) -> str | None:
+    """None when ``scalegate drift`` (``cli``) or ``scalegate.engine.drift`` runs in that
+    venv, else why not (one line)."""
+    if not cli:
+        done = subprocess.run(
+            [python, "-c", "import scalegate.engine.drift"], capture_output=True, text=True
+        )
+        lines = done.stderr.strip().splitlines()
+        return None if done.returncode == 0 else (lines[-1] if lines else "import failed")
     exe = Path(python).parent / "scalegate"
     if not exe.exists():
         return f"no scalegate executable next to {python}"
@@ -673,7 +716,7 @@ def run_once(
         "--cur",
         str(files.cur),
         "--profile",
-        str(files.hand_profile),
+        str(files.scalegate_profile if c.name.startswith("scalegate") else files.hand_profile),
     ]
     wall, peak, process_cpu, stdout, _ = run_child(cmd, dict(os.environ, **NO_TELEMETRY))
     doc = json.loads(stdout.strip().splitlines()[-1])
@@ -766,12 +809,12 @@ def main(argv: list[str] | None = None) -> int:
     ]
     sg_python = str(Path(args.scalegate_python).absolute())
     skipped: dict[str, str] = {}
-    if any(c.cli for c in contenders):
-        why = scalegate_drift_available(sg_python)
-        if why:
-            for c in contenders:
-                if c.cli:
-                    skipped[c.name] = f"scalegate drift not available yet ({why})"
+    for cli in (True, False):
+        mine = [c for c in contenders if c.name.startswith("scalegate") and c.cli == cli]
+        why = scalegate_drift_available(sg_python, cli) if mine else None
+        for c in mine if why else []:
+            what = "`scalegate drift`" if cli else "scalegate.engine.drift"
+            skipped[c.name] = f"{what} not available yet ({why})"
     compare = compare_python(
         create=not args.no_compare and any(c.venv == "compare" for c in contenders)
     )
@@ -806,7 +849,7 @@ def main(argv: list[str] | None = None) -> int:
             profiling["polars"] = ensure_profile(
                 "polars-profile", files, files.hand_profile, sg_python, args.fresh
             )
-        if any(c.name == "scalegate-cli-profile" for c in contenders):
+        if any(c.name.startswith("scalegate") and c.batch for c in contenders):
             profiling["scalegate"] = ensure_profile(
                 "scalegate-profile", files, files.scalegate_profile, sg_python, args.fresh
             )
@@ -850,7 +893,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"skipped {name}: {why}")
     if missed:
         print("\ntargets missed: " + "; ".join(missed))
-    elif any(BY_NAME[n].cli for n in skipped) or not any(c.cli for c in contenders):
+    elif any(n.startswith("scalegate") for n in skipped) or not any(
+        c.name.startswith("scalegate") for c in contenders
+    ):
         print("\nscalegate targets not measured: scalegate drift did not run")
     else:
         print("\nall targets met")
@@ -1000,14 +1045,21 @@ def summarise(
     print("  (FP/FN: false positives/negatives against the 5 drifted columns; `x polars`:")
     print("   time over the hand-written pass, `-batch` rows over `polars-batch`, CLIs by")
     print("   process time; `cpu x` the same by CPU seconds)")
-    for name, base in (("scalegate-cli", "polars"), ("scalegate-cli-profile", "polars-batch")):
+    for name, base in (
+        ("scalegate", "polars"),
+        ("scalegate-batch", "polars-batch"),
+        ("scalegate-cli", "polars"),
+        ("scalegate-cli-profile", "polars-batch"),
+    ):
         if name not in wall or base not in wall:
             continue
-        ratio = wall[name] / wall[base]
+        cli = BY_NAME[name].cli
+        ratio = wall[name] / wall[base] if cli else med[name] / med[base]
+        by_cpu = pcpu[name] / pcpu[base] if cli else cpu[name] / cpu[base]
         ok = ratio <= TARGET_HAND
         print(
-            f"  {name} / {base} (process): {ratio:.2f}x (target <= {TARGET_HAND}x; "
-            f"by CPU time {pcpu[name] / pcpu[base]:.2f}x)"
+            f"  {name} / {base} ({'process' if cli else 'work'}): {ratio:.2f}x "
+            f"(target <= {TARGET_HAND}x; by CPU time {by_cpu:.2f}x)"
         )
         if not ok:
             missed.append(f"{label} {name} {ratio:.2f}x {base}")
