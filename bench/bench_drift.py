@@ -369,6 +369,45 @@ def work_polars(ref: str, cur: str, profile_file: str | None) -> dict[str, Any]:
     }
 
 
+def verify_hand(ref: str, cur: str) -> dict[str, Any]:
+    """The hand-written statistics against SciPy on the raw columns (nulls dropped).
+
+    Numeric: ``wasserstein_distance`` over the reference's standard deviation; categorical:
+    ``jensenshannon(p, q, base=2)`` over the union of categories. Returns both per column and
+    the largest absolute difference.
+    """
+    import numpy as np
+    import polars as pl
+    from scipy.spatial.distance import jensenshannon
+    from scipy.stats import wasserstein_distance
+
+    reference = hand_reference_profile(ref)
+    ours = hand_compare(reference, hand_current(cur, reference))
+    r_frame, c_frame = pl.read_parquet(ref), pl.read_parquet(cur)
+    rows: dict[str, Any] = {}
+    for c, stat in ours.items():
+        a, b = r_frame[c].drop_nulls(), c_frame[c].drop_nulls()
+        if stat["kind"] == "numeric":
+            x = a.cast(pl.Float64).to_numpy()
+            y = b.cast(pl.Float64).to_numpy()
+            theirs = float(wasserstein_distance(x, y) / np.std(x, ddof=1))
+            mine = stat.get("wasserstein_norm")
+            what = "wasserstein/std"
+        else:
+            ca, cb = a.value_counts(), b.value_counts()
+            da, db = dict(ca.iter_rows()), dict(cb.iter_rows())
+            keys = sorted(set(da) | set(db))
+            p = np.array([da.get(k, 0) for k in keys], dtype=float)
+            q = np.array([db.get(k, 0) for k in keys], dtype=float)
+            theirs = float(jensenshannon(p / p.sum(), q / q.sum(), base=2))
+            mine = stat.get("jensenshannon")
+            what = "jensenshannon"
+        rows[c] = {"statistic": what, "hand": mine, "scipy": theirs}
+    worst = max(abs((v["hand"] or 0.0) - v["scipy"]) for v in rows.values())
+    flagged = sorted(c for c, s in ours.items() if s["drifted"])
+    return {"flagged": flagged, "columns": rows, "max_abs_difference": worst}
+
+
 # ============================================================================ peers
 
 
@@ -567,6 +606,8 @@ def worker(args: argparse.Namespace) -> int:
         result = {"flagged": []}
     elif name == "scalegate-profile":
         result = work_scalegate_profile(args.ref, args.profile)
+    elif name == "verify":
+        result = verify_hand(args.ref, args.cur)
     elif name == "scalegate":
         result = work_scalegate(args.ref, args.cur, None)
     elif name == "scalegate-batch":
@@ -755,6 +796,19 @@ def ensure_profile(
     return seconds
 
 
+def verify(files: Files, python: str) -> dict[str, Any]:
+    """Run the SciPy check of the hand-written statistics and print its worst difference."""
+    cmd = [python, str(Path(__file__).resolve()), "--worker", "verify"]
+    _, _, _, stdout, _ = run_child([*cmd, "--ref", str(files.ref), "--cur", str(files.cur)])
+    doc = json.loads(stdout.strip().splitlines()[-1])
+    worst = max(doc["columns"].items(), key=lambda kv: abs((kv[1]["hand"] or 0) - kv[1]["scipy"]))
+    log(
+        f"  hand-written vs SciPy: largest difference {doc['max_abs_difference']:.4f} "
+        f"({worst[0]}: {worst[1]['statistic']} {worst[1]['hand']:.4f} vs {worst[1]['scipy']:.4f})"
+    )
+    return {"max_abs_difference": doc["max_abs_difference"], "columns": doc["columns"]}
+
+
 def errors_against(flagged: list[str] | None, truth: list[str]) -> dict[str, Any] | None:
     if flagged is None:
         return None
@@ -780,6 +834,11 @@ def main(argv: list[str] | None = None) -> int:
         "--scalegate-python",
         default=sys.executable,
         help="the Python whose scalegate (and Polars) runs the scalegate and Polars contenders",
+    )
+    p.add_argument(
+        "--verify",
+        action="store_true",
+        help="also check the hand-written statistics against SciPy on the raw columns",
     )
     p.add_argument("--output", type=Path, default=RESULTS_FILE)
     p.add_argument(
@@ -853,6 +912,7 @@ def main(argv: list[str] | None = None) -> int:
             profiling["scalegate"] = ensure_profile(
                 "scalegate-profile", files, files.scalegate_profile, sg_python, args.fresh
             )
+        verified = verify(files, sg_python) if args.verify else None
         runs = {c.name: Runs() for c in contenders}
         for i in range(args.repeat):
             for c in contenders:
@@ -879,6 +939,8 @@ def main(argv: list[str] | None = None) -> int:
                 )
         report[label] = summarise(rows, files, runs, truth, missed, skipped, profiling)
         report[label]["missed"] = [m for m in missed if m.startswith(f"{label} ")]
+        if verified is not None:
+            report[label]["hand_vs_scipy"] = verified
         write_results(
             args.output, args.repeat, load_before, report, missed, skipped, started, args.replace
         )
