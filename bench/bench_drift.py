@@ -78,6 +78,8 @@ COMPARE_REQUIREMENTS = [
 ]
 
 TARGET_HAND = 1.5  # scalegate time / hand-written Polars time, at most
+TARGET_EVIDENTLY = 25.0  # Evidently time / scalegate time, at least
+TARGET_NANNYML = 10.0  # NannyML time / scalegate time, at least
 #: the hand-written pass's thresholds: the same kind (effect size) as scalegate's defaults
 HAND_NUMERIC_WASSERSTEIN = 0.1  # Wasserstein distance / reference std
 HAND_CATEGORICAL_JS = 0.05  # Jensen-Shannon distance, base 2
@@ -1131,6 +1133,16 @@ def summarise(
             f"  peak memory: {name} {fmt_mb(peak[name])} MB, {base} {fmt_mb(peak[base])} MB "
             "(target <=)"
         )
+    for name, want in (("evidently", TARGET_EVIDENTLY), ("nannyml", TARGET_NANNYML)):
+        if name in wall and "scalegate-cli" in wall:
+            ratio = wall[name] / wall["scalegate-cli"]
+            by_cpu = pcpu[name] / pcpu["scalegate-cli"]
+            print(
+                f"  {name} / scalegate-cli (process): {ratio:.1f}x faster (target >= {want}x; "
+                f"by CPU time {by_cpu:.1f}x)"
+            )
+            if ratio < want:
+                missed.append(f"{label} {name} only {ratio:.1f}x scalegate-cli")
     for name in ("evidently", "nannyml", "whylogs"):
         if name in med and "polars" in med:
             print(
