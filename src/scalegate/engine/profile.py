@@ -46,7 +46,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from scalegate.engine import polars_plan
+from scalegate.engine import polars_plan, polars_stream
 from scalegate.engine.frames import read_error, to_lazy
 from scalegate.engine.profile_model import (
     ColumnProfile,
@@ -97,7 +97,13 @@ def profile(
     # one query instead of two on Polars, the same profile; the generic path otherwise, and
     # to name what is wrong with the data
     fast = polars_plan.try_run(
-        frame, [], examples=0, alpha=alpha, top_capacity=top_capacity, precision=precision
+        frame,
+        [],
+        examples=0,
+        alpha=alpha,
+        top_capacity=top_capacity,
+        precision=precision,
+        streaming=polars_stream.wanted(source.paths),
     )
     if fast is not None and fast.profile is not None:
         return fast.profile

@@ -1,0 +1,253 @@
+"""The Polars plan for files: the same results as :mod:`.polars_plan`, in bounded memory.
+
+:func:`.polars_plan.run` computes everything in one ``select``; Polars' streaming engine
+cannot stream several of its expressions (``is_duplicated``, ``value_counts``, ``unique``,
+``filter().head().implode()``): it falls back to buffering their input columns whole, so a
+check of a 20M-row file held several GB. This plan uses only what streams -- reductions and
+``group_by`` -- and collects each query with ``engine="streaming"``:
+
+1. **one** ``select`` of reductions: the row count, every rule's failing count (a sum of its
+   failing rows), the aggregate rules and the profile's aggregates;
+2. with the profile, **one** ``group_by`` over the numeric and temporal columns, unpivoted
+   into one Int64 column of codes: quantile bucket keys and HyperLogLog codes, each tagged
+   with its column (the layout of :mod:`.profile_query`), counted;
+3. with the profile, **one** ``group_by`` over the string and boolean columns, unpivoted:
+   each (column, value) with its count;
+4. per ``unique`` rule a ``group_by`` of its key, keeping the keys seen more than once;
+5. only for failing rules, their first failing rows: ``filter().head()``, which stops reading
+   once it has them.
+
+Queries 2 and 3 read disjoint columns, so a Parquet file's columns are read at most twice
+(query 1, then 2 or 3); a CSV file is parsed once per query. Memory is bounded by the
+engine's buffers (a few row groups), plus what the group_bys hold: about 2,100 bucket keys
+and up to 1,024 HyperLogLog codes per numeric column, the distinct values of each string
+column, and the distinct keys of each ``unique`` rule (exact uniqueness needs them all).
+
+The small group_by results are turned into exactly the lists the one-``select`` plan builds
+(:func:`.polars_plan.groups` and :func:`.polars_plan.labels` then read them), so the results
+are identical; tests compare both plans on varied data.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import narwhals as nw
+
+from scalegate.engine import polars_plan
+from scalegate.engine.polars_plan import EXAMPLE, LIST, Outcome, RulePlan
+from scalegate.engine.profile_model import BOOLEAN, NUMERIC, STRING, TEMPORAL
+from scalegate.engine.profile_query import (
+    COLUMN,
+    HLL,
+    NEGATIVE,
+    POSITIVE,
+    Column,
+    columns_of,
+    read_profile,
+)
+from scalegate.engine.sketches import hashing
+from scalegate.engine.sketches.quantiles import key_expression
+
+#: the streaming engine, for every query of this plan
+ENGINE = "streaming"
+#: input files of at least this many bytes in all are checked with this plan
+STREAM_BYTES = 0
+
+
+def wanted(paths: tuple[str, ...]) -> bool:
+    """Whether to use this plan for an input read from ``paths`` (none: an in-memory frame,
+    which the one-``select`` plan serves best)."""
+    if not paths:
+        return False
+    return sum(Path(p).stat().st_size for p in paths) >= STREAM_BYTES
+
+
+def run(
+    frame: nw.LazyFrame[Any],
+    rules: list[RulePlan],
+    *,
+    examples: int,
+    profile: bool = True,
+    alpha: float,
+    top_capacity: int,
+    precision: int,
+    schema: Any = None,
+) -> Outcome:
+    """What :func:`.polars_plan.run` returns, computed with queries that stream (see the
+    module's docstring): memory bounded by the group_bys' distinct keys, not by the rows."""
+    import polars as pl
+
+    native = frame.to_native()
+    polars = polars_plan.converter(frame)
+    columns = columns_of(frame.collect_schema() if schema is None else schema)
+
+    exprs: list[Any] = [pl.len().alias("rows")]
+    fails: dict[str, Any] = {}
+    unique: list[RulePlan] = []
+    for rule in rules:
+        if rule.aggregates is not None:
+            exprs += [polars(e).alias(f"{rule.name}_{k}") for k, e in rule.aggregates.items()]
+        elif rule.unique:
+            unique.append(rule)
+        else:
+            assert rule.fails is not None
+            fails[rule.name] = polars(rule.fails).fill_null(False)
+            exprs.append(fails[rule.name].cast(pl.Int64).sum().alias(rule.name))
+    if profile:
+        exprs += polars_plan.aggregates(columns)
+    result = native.select(exprs).collect(engine=ENGINE)
+    row = dict(zip(result.columns, result.row(0), strict=True))
+
+    found: dict[str, list[Any]] = {}
+    for rule in unique:
+        row[rule.name], first = _duplicates(native, rule, examples)
+        if first:
+            found[rule.name] = first
+    failing = [r for r in rules if r.name in fails and row[r.name] and r.example_columns]
+    if failing and examples:
+        queries = [
+            native.filter(fails[r.name]).select(_shown(r)).head(examples) for r in failing
+        ]
+        for r, got in zip(failing, pl.collect_all(queries, engine=ENGINE), strict=True):
+            found[r.name] = got.get_column(got.columns[0]).to_list()
+    row.update({EXAMPLE + k: v for k, v in found.items()})
+    if not profile:
+        return Outcome(row, found, None)
+
+    row.update(_numbers(native, columns, alpha, precision))
+    row.update(_labelled(native, columns, top_capacity, precision))
+    groups = polars_plan.groups(row, columns, top_capacity, precision)
+    hash_id = hashing.hash_id(frame)
+    computed = read_profile(row, groups, columns, alpha, top_capacity, precision, hash_id)
+    return Outcome(row, found, computed)
+
+
+def _shown(rule: RulePlan) -> Any:
+    """A rule's example: its one column's value, or a struct of its columns."""
+    import polars as pl
+
+    cols = list(dict.fromkeys(rule.example_columns))
+    return (pl.col(cols[0]) if len(cols) == 1 else pl.struct(cols)).alias("shown")
+
+
+def _duplicates(native: Any, rule: RulePlan, examples: int) -> tuple[int, list[Any]]:
+    """A ``unique`` rule's failing rows (complete keys seen more than once) with a streaming
+    ``group_by``, and the first ``examples`` of them in row order."""
+    import polars as pl
+
+    keys = list(rule.unique)
+    complete = pl.all_horizontal([pl.col(k).is_not_null() for k in keys])
+    counts = (
+        native.filter(complete)
+        .group_by(keys)
+        .agg(pl.len().alias("__n"))
+        .filter(pl.col("__n") > 1)
+        .collect(engine=ENGINE)
+    )
+    failing = int(counts.get_column("__n").sum()) if counts.height else 0
+    if not failing or not examples or not rule.example_columns:
+        return failing, []
+    first = (
+        native.join(
+            counts.lazy().select(keys),
+            on=keys,
+            how="semi",
+            maintain_order="left",
+        )
+        .select(_shown(rule))
+        .head(examples)
+        .collect(engine=ENGINE)
+    )
+    return failing, first.get_column("shown").to_list()
+
+
+def _numbers(
+    native: Any, columns: list[Column], alpha: float, precision: int
+) -> dict[str, list[Any]]:
+    """Per numeric column its quantile bucket codes with counts (``__pq<i>``) and per
+    numeric or temporal column its distinct HyperLogLog codes (``__ph<i>``), from one
+    streaming ``group_by`` over all of them."""
+    import polars as pl
+
+    flip = NEGATIVE - POSITIVE
+    codes: list[Any] = []
+    for c in columns:
+        if c.kind == NUMERIC:
+            f = polars_plan.finite(c).cast(pl.Float64)
+            key = (
+                key_expression(f.abs(), alpha, int64=pl.Int64)
+                + (c.index * COLUMN + POSITIVE)
+                + (f < 0).cast(pl.Int64) * flip
+            )
+            codes.append(key.alias(f"q{c.index}"))
+        elif c.kind != TEMPORAL:
+            continue
+        # numbers hash as Float64 (as in the other plans), temporal values as they are
+        hashed = polars_plan.finite(c).cast(pl.Float64) if c.kind == NUMERIC else pl.col(c.name)
+        code = hashing.polars_codes(hashed, precision) + (c.index * COLUMN + HLL)
+        codes.append(pl.when(hashed.is_not_null()).then(code).alias(f"h{c.index}"))
+    out: dict[str, list[Any]] = {}
+    for c in columns:
+        if c.kind == NUMERIC:
+            out[f"{LIST}q{c.index}"] = []
+        if c.kind in (NUMERIC, TEMPORAL):
+            out[f"{LIST}h{c.index}"] = []
+    if not codes:
+        return out
+    # one small group_by per code column, concatenated: cheaper than one group_by over an
+    # unpivot of them all (no long frame is built), and each reads only its own column
+    counted = pl.concat(
+        [
+            native.select(code.alias("key")).drop_nulls().group_by("key").agg(pl.len().alias("n"))
+            for code in codes
+        ]
+    ).collect(engine=ENGINE)
+    for key, n in counted.iter_rows():
+        index, low = divmod(key, COLUMN)
+        if low >= HLL and low < HLL + (1 << (precision + hashing.RANK_BITS)):
+            out[f"{LIST}h{index}"].append(low - HLL)
+        else:
+            out[f"{LIST}q{index}"].append({"key": key, "n": n})
+    return out
+
+
+def _labelled(
+    native: Any, columns: list[Column], capacity: int, precision: int
+) -> dict[str, Any]:
+    """The string and boolean columns' reductions of :func:`.polars_plan.labels` (``__pt``,
+    ``__pz``, ``__pr`` per column), from one streaming ``group_by`` of (column, value)."""
+    import polars as pl
+
+    labels = [c for c in columns if c.kind in (STRING, BOOLEAN)]
+    if not labels:
+        return {}
+    # one group_by per column, concatenated (cheaper than one over an unpivot of them all)
+    counts = pl.concat(
+        [
+            native.select(pl.col(c.name).cast(pl.String).alias("value"))
+            .drop_nulls()
+            .group_by("value")
+            .agg(pl.len().alias("n"))
+            .select(pl.lit(str(c.index)).alias("var"), "value", "n")
+            for c in labels
+        ]
+    ).collect(engine=ENGINE)
+    by_column = {
+        var: frame.select(pl.struct("value", "n").implode()).item()
+        for (var,), frame in counts.group_by("var")
+    }
+    value_type = pl.List(pl.Struct({"value": pl.String, "n": counts.schema["n"]}))
+    lists = pl.DataFrame(
+        [
+            pl.Series(
+                f"{LIST}s{c.index}",
+                [by_column.get(str(c.index), pl.Series([], dtype=value_type.inner))],
+                dtype=value_type,
+            )
+            for c in labels
+        ]
+    )
+    reduced = lists.select(polars_plan.labels(columns, capacity, precision))
+    return dict(zip(reduced.columns, reduced.row(0), strict=True))
