@@ -53,7 +53,7 @@ from scalegate.engine.sketches.quantiles import key_expression
 #: the streaming engine, for every query of this plan
 ENGINE = "streaming"
 #: input files of at least this many bytes in all are checked with this plan
-STREAM_BYTES = 0
+STREAM_BYTES = 32 << 20
 
 
 def wanted(paths: tuple[str, ...]) -> bool:

@@ -1,0 +1,218 @@
+"""The streaming plan for files gives exactly what the one-select plan gives, and streams."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import narwhals as nw
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_engine_polars_plan import CONTRACT, NOW, varied
+
+from scalegate.engine import polars_plan, polars_stream
+from scalegate.engine.check import check, load_contract
+from scalegate.engine.profile import profile
+from scalegate.engine.profile_model import DatasetProfile
+
+PARAMS = {"alpha": 0.01, "top_capacity": 100, "precision": 10}
+
+
+def both(frame: pl.DataFrame, **params: Any) -> tuple[DatasetProfile, DatasetProfile]:
+    params = {**PARAMS, **params}
+    lazy = nw.from_native(frame.lazy())
+    one = polars_plan.run(lazy, [], examples=5, **params).profile
+    streamed = polars_stream.run(lazy, [], examples=5, **params).profile
+    assert one is not None and streamed is not None
+    return one, streamed
+
+
+@pytest.mark.parametrize(
+    "params", [{}, {"top_capacity": 3}, {"alpha": 0.05, "precision": 4}, {"precision": 16}]
+)
+@pytest.mark.parametrize("rows", [None, 0, 1])
+def test_profile_identical_to_one_select_plan(params: dict[str, Any], rows: int | None) -> None:
+    frame = varied() if rows is None else varied().head(rows)
+    one, streamed = both(frame, **params)
+    assert streamed.to_dict() == one.to_dict()
+
+
+def test_profile_identical_on_high_cardinality_and_ties() -> None:
+    n = 20_000
+    frame = pl.DataFrame(
+        {
+            "id": [f"id-{k}" for k in range(n)],
+            "x": [(k * 2654435761) % 10_000_019 / 7 - 5e5 for k in range(n)],
+            "tie": [f"t{k % 250}" for k in range(n)],
+        }
+    )
+    one, streamed = both(frame, top_capacity=10)
+    assert streamed.to_dict() == one.to_dict()
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(st.none(), st.integers(-(2**40), 2**40)),
+            st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True, width=64)),
+            st.one_of(st.none(), st.text(max_size=4)),
+            st.one_of(st.none(), st.booleans()),
+        ),
+        max_size=60,
+    )
+)
+def test_profile_identical_property(rows: list[tuple[Any, ...]]) -> None:
+    frame = pl.DataFrame(
+        rows,
+        schema={"i": pl.Int64, "f": pl.Float64, "s": pl.String, "b": pl.Boolean},
+        orient="row",
+    )
+    one, streamed = both(frame, top_capacity=4)
+    assert streamed.to_dict() == one.to_dict()
+
+
+# duplicates of single and composite keys, with nulls in keys (which never count), so that
+# the unique rules' counts and first examples (in row order) are compared too
+DUPLICATES = """
+contract: duplicates
+dataset:
+  - unique: {columns: [k, tie]}
+columns:
+  k:
+    rules: [unique, {between: {max: 90}}]
+  s:
+    rules: [unique, {in_set: {values: [v1, v4]}}]
+"""
+
+
+def duplicated_frame() -> pl.DataFrame:
+    n = 300
+    return pl.DataFrame(
+        {
+            "k": [None if k % 13 == 0 else (k * 37) % 101 for k in range(n)],
+            "tie": ["a", "b", "c"] * (n // 3),
+            "s": [None if k % 5 == 0 else f"v{k % 50}" for k in range(n)],
+        }
+    )
+
+
+def results(data: Any, contract: str, profile: bool) -> tuple[list[tuple[Any, ...]], Any]:
+    result = check(data, load_contract(contract, "c.yaml"), now=NOW, profile=profile)
+    rows = [
+        (r.id, r.status, r.failing, r.total, r.fraction, r.examples, r.reason)
+        for r in result.results
+    ]
+    return rows, None if result.profile is None else result.profile.to_dict()
+
+
+def rounded(profile: Any) -> Any:
+    """A profile's dict with mean and M2 within their stated rounding (1e-12 relative): the
+    streaming engine adds up chunk by chunk, in another order; all else must be equal."""
+    if profile is None:
+        return None
+    for column in profile["columns"]:
+        if column.get("moments"):
+            moments = column["moments"]
+            for key in ("mean", "m2"):
+                if moments[key] is not None:
+                    moments[key] = pytest.approx(moments[key], rel=1e-12, abs=1e-300)
+    return profile
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".csv"])
+@pytest.mark.parametrize(
+    ("make", "contract"), [(lambda: varied().drop("lst"), CONTRACT), (duplicated_frame, DUPLICATES)]
+)
+@pytest.mark.parametrize("with_profile", [True, False])
+def test_check_of_a_file_identical_to_one_select_plan(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    suffix: str,
+    make: Any,
+    contract: str,
+    with_profile: bool,
+) -> None:
+    frame = make()
+    path = tmp_path / f"data{suffix}"
+    if suffix == ".csv":
+        # CSV keeps text, numbers and dates only
+        frame = frame.select(
+            pl.col(c) for c, t in frame.schema.items() if t.is_numeric() or t == pl.String
+        )
+        frame.write_csv(path)
+    else:
+        frame.write_parquet(path)
+    runs: list[str] = []
+    for name, module in (("one", polars_plan), ("stream", polars_stream)):
+        original = module.run
+        monkeypatch.setattr(
+            module, "run", lambda *a, _o=original, _n=name, **k: runs.append(_n) or _o(*a, **k)
+        )
+    monkeypatch.setattr(polars_stream, "STREAM_BYTES", 1 << 40)
+    expected = results(str(path), contract, with_profile)
+    monkeypatch.setattr(polars_stream, "STREAM_BYTES", 0)
+    streamed = results(str(path), contract, with_profile)
+    assert runs == ["one", "stream"]  # each plan ran, and neither fell back
+    assert streamed[0] == expected[0]
+    assert streamed[1] == rounded(expected[1])
+    assert any(status.value == "fail" and ex for _, status, _, _, _, ex, _ in streamed[0])
+
+
+def test_unique_examples_are_the_first_duplicated_rows_in_order(tmp_path: Path) -> None:
+    path = tmp_path / "d.parquet"
+    pl.DataFrame({"k": [5, 1, 2, 1, None, None, 3, 5, 2, 9]}).write_parquet(path)
+    contract = load_contract("contract: c\ncolumns:\n  k:\n    rules: [unique]\n", "c")
+    (rule,) = [
+        r for r in check(str(path), contract, profile=False).results if r.id == "k.unique"
+    ]
+    assert (rule.failing, rule.examples) == (6, (5, 1, 2, 1, 5))
+
+
+@pytest.fixture
+def engines(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The engine of every Polars query run (``collect`` and ``collect_all``)."""
+    used: list[str] = []
+    collect, collect_all = pl.LazyFrame.collect, pl.collect_all
+
+    def spy(self: Any, *args: Any, **kwargs: Any) -> Any:
+        used.append(kwargs.get("engine", "auto"))
+        return collect(self, *args, **kwargs)
+
+    def spy_all(*args: Any, **kwargs: Any) -> Any:
+        used.append(kwargs.get("engine", "auto"))
+        return collect_all(*args, **kwargs)
+
+    monkeypatch.setattr(pl.LazyFrame, "collect", spy)
+    monkeypatch.setattr(pl, "collect_all", spy_all)
+    return used
+
+
+def test_files_above_the_threshold_use_only_the_streaming_engine(
+    engines: list[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    frame = duplicated_frame()
+    path = tmp_path / "d.parquet"
+    frame.write_parquet(path)
+    contract = load_contract(DUPLICATES, "c.yaml")
+    size = path.stat().st_size
+
+    monkeypatch.setattr(polars_stream, "STREAM_BYTES", size)  # at the threshold: streams
+    assert polars_stream.wanted((str(path),))
+    result = check(str(path), contract, now=NOW)
+    assert result.profile is not None and not result.passed
+    checking = [e for e in engines if e != "auto"]  # the CSV/Parquet pre-checks aside
+    assert checking and set(checking) == {"streaming"}
+    engines.clear()
+    profile(str(path))
+    assert engines and set(engines) == {"streaming"}
+
+    engines.clear()
+    monkeypatch.setattr(polars_stream, "STREAM_BYTES", size + 1)  # below: one in-memory query
+    assert not polars_stream.wanted((str(path),))
+    check(str(path), contract, now=NOW)
+    assert engines == ["auto"]
+    # frames in memory never take the streaming plan
+    assert not polars_stream.wanted(())
