@@ -216,3 +216,63 @@ def test_files_above_the_threshold_use_only_the_streaming_engine(
     assert engines == ["auto"]
     # frames in memory never take the streaming plan
     assert not polars_stream.wanted(())
+
+
+_PEAK = """
+import sys
+from scalegate.engine import polars_stream
+from scalegate.engine.check import check, load_contract
+
+polars_stream.STREAM_BYTES = int(sys.argv[2])
+contract = load_contract(
+    "contract: m\\ncolumns:\\n  x0:\\n    rules: [not_null, {between: {min: -3, max: 3}}]\\n"
+    "  s:\\n    rules: [{in_set: {values: [a, b]}}]\\n",
+    "m.yaml",
+)
+result = check(sys.argv[1], contract)
+assert result.profile is not None and result.rows > 0
+with open("/proc/self/status") as status:  # VmHWM: peak RSS of this program (reset by exec)
+    print(next(line.split()[1] for line in status if line.startswith("VmHWM:")))
+"""
+
+
+def _peak_mb(path: Path, threshold: int) -> float:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", _PEAK, str(path), str(threshold)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return int(done.stdout.split()[-1]) / 1024
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc")
+def test_check_of_a_large_file_holds_far_less_than_the_data(tmp_path: Path) -> None:
+    # Peak memory of a whole check (rules, examples, profile) in a fresh process, over that
+    # of the same process checking a 1,000-row sample: the streaming plan's growth (the
+    # engine's read buffers, ~30 MB here, whatever the rows) is a small
+    # part of the data's size in memory; the one-select plan (the control) holds it all.
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    n = 4_000_000
+    frame = pl.DataFrame(
+        {f"x{i}": rng.normal(size=n) for i in range(4)} | {"s": rng.choice(["a", "b", "c"], n)}
+    )
+    in_memory = frame.estimated_size() / 2**20
+    big, small = tmp_path / "big.parquet", tmp_path / "small.parquet"
+    frame.write_parquet(big, row_group_size=64_000)
+    frame.head(1000).write_parquet(small)
+    del frame
+
+    baseline = _peak_mb(small, 0)
+    streamed = _peak_mb(big, 0) - baseline
+    held = _peak_mb(big, 1 << 62) - baseline
+    assert held > in_memory, (streamed, held, in_memory)  # the control: all columns held
+    print(f"peak over baseline: streamed {streamed:.0f} MB, held {held:.0f} MB, data {in_memory:.0f} MB")
+    assert streamed < min(held / 4, in_memory / 2), (streamed, held, in_memory)
