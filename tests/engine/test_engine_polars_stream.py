@@ -33,7 +33,12 @@ def both(frame: pl.DataFrame, **params: Any) -> tuple[DatasetProfile, DatasetPro
     "params", [{}, {"top_capacity": 3}, {"alpha": 0.05, "precision": 4}, {"precision": 16}]
 )
 @pytest.mark.parametrize("rows", [None, 0, 1])
-def test_profile_identical_to_one_select_plan(params: dict[str, Any], rows: int | None) -> None:
+@pytest.mark.parametrize("exact_span", [polars_stream.EXACT_SPAN, -1])
+def test_profile_identical_to_one_select_plan(
+    monkeypatch: pytest.MonkeyPatch, params: dict[str, Any], rows: int | None, exact_span: int
+) -> None:
+    # exact_span -1: every integer column gets codes per row instead of being counted by value
+    monkeypatch.setattr(polars_stream, "EXACT_SPAN", exact_span)
     frame = varied() if rows is None else varied().head(rows)
     one, streamed = both(frame, **params)
     assert streamed.to_dict() == one.to_dict()
@@ -148,9 +153,12 @@ def test_check_of_a_file_identical_to_one_select_plan(
     runs: list[str] = []
     for name, module in (("one", polars_plan), ("stream", polars_stream)):
         original = module.run
-        monkeypatch.setattr(
-            module, "run", lambda *a, _o=original, _n=name, **k: runs.append(_n) or _o(*a, **k)
-        )
+        def ran(*args: Any, _run: Any = original, _name: str = name, **kwargs: Any) -> Any:
+            outcome = _run(*args, **kwargs)
+            runs.append(_name)  # only once it has returned
+            return outcome
+
+        monkeypatch.setattr(module, "run", ran)
     monkeypatch.setattr(polars_stream, "STREAM_BYTES", 1 << 40)
     expected = results(str(path), contract, with_profile)
     monkeypatch.setattr(polars_stream, "STREAM_BYTES", 0)
@@ -173,17 +181,22 @@ def test_unique_examples_are_the_first_duplicated_rows_in_order(tmp_path: Path) 
 
 @pytest.fixture
 def engines(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The engine of every Polars query run (``collect`` and ``collect_all``)."""
+    """The engine of every Polars query run (``collect`` and ``collect_all``) that reads a
+    file (its plan has a scan); queries over small frames in memory are left out."""
     used: list[str] = []
     collect, collect_all = pl.LazyFrame.collect, pl.collect_all
 
-    def spy(self: Any, *args: Any, **kwargs: Any) -> Any:
-        used.append(kwargs.get("engine", "auto"))
+    def note(frames: list[pl.LazyFrame], kwargs: dict[str, Any]) -> None:
+        if any("SCAN" in f.explain(optimized=False) for f in frames):
+            used.append(kwargs.get("engine", "auto"))
+
+    def spy(self: pl.LazyFrame, *args: Any, **kwargs: Any) -> Any:
+        note([self], kwargs)
         return collect(self, *args, **kwargs)
 
-    def spy_all(*args: Any, **kwargs: Any) -> Any:
-        used.append(kwargs.get("engine", "auto"))
-        return collect_all(*args, **kwargs)
+    def spy_all(frames: list[pl.LazyFrame], *args: Any, **kwargs: Any) -> Any:
+        note(frames, kwargs)
+        return collect_all(frames, *args, **kwargs)
 
     monkeypatch.setattr(pl.LazyFrame, "collect", spy)
     monkeypatch.setattr(pl, "collect_all", spy_all)
@@ -203,11 +216,11 @@ def test_files_above_the_threshold_use_only_the_streaming_engine(
     assert polars_stream.wanted((str(path),))
     result = check(str(path), contract, now=NOW)
     assert result.profile is not None and not result.passed
-    checking = [e for e in engines if e != "auto"]  # the CSV/Parquet pre-checks aside
-    assert checking and set(checking) == {"streaming"}
+    # every query over the file: the rules and the profile, the unique rules, the examples
+    assert len(engines) >= 6 and set(engines) == {"streaming"}, engines
     engines.clear()
     profile(str(path))
-    assert engines and set(engines) == {"streaming"}
+    assert len(engines) >= 3 and set(engines) == {"streaming"}, engines
 
     engines.clear()
     monkeypatch.setattr(polars_stream, "STREAM_BYTES", size + 1)  # below: one in-memory query

@@ -9,7 +9,9 @@ input's LazyFrame: one query plan, one ``collect``. Only rules that fail get a s
 query each, for up to five failing example values.
 
 On Polars (files and local frames) :mod:`.polars_plan` goes further: the rules, their
-failing examples and the dataset profile are one ``select``, one ``collect`` in all.
+failing examples and the dataset profile are one ``select``, one ``collect`` in all. Files
+of :data:`.polars_stream.STREAM_BYTES` (32 MiB) and more take :mod:`.polars_stream`: the
+same results from a few queries that Polars' streaming engine runs in bounded memory.
 """
 
 from __future__ import annotations

@@ -24,6 +24,11 @@ returns -- top values, string statistics, packed registers -- and the generic re
 them, so the profile is identical to :func:`.profile_query.compute`'s (a test compares them
 on varied data).
 
+That one ``select`` holds the columns it reads in memory: Polars' streaming engine cannot
+stream ``value_counts``, ``unique``, ``is_duplicated`` or ``filter().head().implode()`` and
+buffers their input whole. Files of 32 MiB and more therefore take :mod:`.polars_stream`
+(``try_run(streaming=True)``), which computes the same results from queries that stream.
+
 If anything here fails -- an expression Polars rejects at run time, unreadable data, a
 Narwhals version whose expressions cannot be turned into Polars ones -- the caller falls back
 to the generic path, which also finds out which rule or what data is at fault.

@@ -52,6 +52,8 @@ from scalegate.engine.sketches.quantiles import key_expression
 
 #: the streaming engine, for every query of this plan
 ENGINE = "streaming"
+#: integer columns whose values span at most this many are counted by value (see _numbers)
+EXACT_SPAN = 1 << 16
 #: input files of at least this many bytes in all are checked with this plan
 STREAM_BYTES = 32 << 20
 
@@ -116,7 +118,7 @@ def run(
     if not profile:
         return Outcome(row, found, None)
 
-    row.update(_numbers(native, columns, alpha, precision))
+    row.update(_numbers(native, columns, row, alpha, precision))
     row.update(_labelled(native, columns, top_capacity, precision))
     groups = polars_plan.groups(row, columns, top_capacity, precision)
     hash_id = hashing.hash_id(frame)
@@ -163,50 +165,104 @@ def _duplicates(native: Any, rule: RulePlan, examples: int) -> tuple[int, list[A
     return failing, first.get_column("shown").to_list()
 
 
-def _numbers(
-    native: Any, columns: list[Column], alpha: float, precision: int
-) -> dict[str, list[Any]]:
-    """Per numeric column its quantile bucket codes with counts (``__pq<i>``) and per
-    numeric or temporal column its distinct HyperLogLog codes (``__ph<i>``), from one
-    streaming ``group_by`` over all of them."""
+def _span(row: dict[str, Any], c: Column) -> int | None:
+    """``max - min`` of an integer column's values (from the first query), None if none."""
+    low, high = row.get(c.stat("min", finite=True)), row.get(c.stat("max", finite=True))
+    return None if low is None or high is None else int(high) - int(low)
+
+
+def _codes(c: Column, value: Any, alpha: float, precision: int) -> tuple[Any, Any]:
+    """A numeric column's quantile code and HyperLogLog code of ``value`` (its finite values
+    as Float64): the same codes, in the same Int64 layout, as the other plans."""
     import polars as pl
 
-    flip = NEGATIVE - POSITIVE
-    codes: list[Any] = []
-    for c in columns:
-        if c.kind == NUMERIC:
-            f = polars_plan.finite(c).cast(pl.Float64)
-            key = (
-                key_expression(f.abs(), alpha, int64=pl.Int64)
-                + (c.index * COLUMN + POSITIVE)
-                + (f < 0).cast(pl.Int64) * flip
-            )
-            codes.append(key.alias(f"q{c.index}"))
-        elif c.kind != TEMPORAL:
-            continue
-        # numbers hash as Float64 (as in the other plans), temporal values as they are
-        hashed = polars_plan.finite(c).cast(pl.Float64) if c.kind == NUMERIC else pl.col(c.name)
-        code = hashing.polars_codes(hashed, precision) + (c.index * COLUMN + HLL)
-        codes.append(pl.when(hashed.is_not_null()).then(code).alias(f"h{c.index}"))
+    key = (
+        key_expression(value.abs(), alpha, int64=pl.Int64)
+        + (c.index * COLUMN + POSITIVE)
+        + (value < 0).cast(pl.Int64) * (NEGATIVE - POSITIVE)
+    )
+    return key, _hll(c, value, precision)
+
+
+def _hll(c: Column, value: Any, precision: int) -> Any:
+    import polars as pl
+
+    code = hashing.polars_codes(value, precision) + (c.index * COLUMN + HLL)
+    return pl.when(value.is_not_null()).then(code)
+
+
+def _numbers(
+    native: Any, columns: list[Column], row: dict[str, Any], alpha: float, precision: int
+) -> dict[str, list[Any]]:
+    """Per numeric column its quantile bucket codes with counts (``__pq<i>``) and per
+    numeric or temporal column its distinct HyperLogLog codes (``__ph<i>``).
+
+    Integer columns whose values span at most :data:`EXACT_SPAN` (``row``, the first query,
+    has their min and max) are counted by value, and their codes computed from those few
+    counts; every other column gets a code per row, counted. Both are streaming group_bys,
+    one per column (cheaper than one over an unpivot of them all), run together.
+    """
+    import polars as pl
+
     out: dict[str, list[Any]] = {}
     for c in columns:
         if c.kind == NUMERIC:
             out[f"{LIST}q{c.index}"] = []
         if c.kind in (NUMERIC, TEMPORAL):
             out[f"{LIST}h{c.index}"] = []
-    if not codes:
+
+    def span(c: Column) -> int | None:
+        return _span(row, c) if c.kind == NUMERIC and c.dtype.is_integer() else None
+
+    by_value = [c for c in columns if (span(c) or 0) <= EXACT_SPAN and span(c) is not None]
+    per_row: list[Any] = []  # code expressions, one group_by each
+    for c in columns:
+        if c.kind == NUMERIC and c not in by_value:
+            per_row += _codes(c, polars_plan.finite(c).cast(pl.Float64), alpha, precision)
+        elif c.kind == TEMPORAL:
+            per_row.append(_hll(c, pl.col(c.name), precision))
+    queries = []
+    if per_row:
+        queries.append(
+            pl.concat(
+                [
+                    native.select(code.alias("key"))
+                    .drop_nulls()
+                    .group_by("key")
+                    .agg(pl.len().cast(pl.Int64).alias("n"))
+                    for code in per_row
+                ]
+            )
+        )
+    if by_value:
+        queries.append(
+            pl.concat(
+                [
+                    native.select(pl.col(c.name).cast(pl.Float64).alias("value"))
+                    .drop_nulls()
+                    .group_by("value")
+                    .agg(pl.len().cast(pl.Int64).alias("n"))
+                    .select(pl.lit(c.index).alias("index"), "value", "n")
+                    for c in by_value
+                ]
+            )
+        )
+    if not queries:
         return out
-    # one small group_by per code column, concatenated: cheaper than one group_by over an
-    # unpivot of them all (no long frame is built), and each reads only its own column
-    counted = pl.concat(
-        [
-            native.select(code.alias("key")).drop_nulls().group_by("key").agg(pl.len().alias("n"))
-            for code in codes
-        ]
-    ).collect(engine=ENGINE)
-    for key, n in counted.iter_rows():
+    done = pl.collect_all(queries, engine=ENGINE)
+    counted = [done[0]] if per_row else []
+    if by_value:
+        values = done[-1]
+        for c in by_value:
+            mine = values.filter(pl.col("index") == c.index)
+            quantile, distinct = _codes(c, pl.col("value"), alpha, precision)
+            counted.append(
+                mine.group_by(quantile.alias("key")).agg(pl.col("n").sum()).select("key", "n")
+            )
+            counted.append(mine.select(distinct.alias("key"), "n").unique("key"))
+    for key, n in pl.concat(counted).iter_rows():
         index, low = divmod(key, COLUMN)
-        if low >= HLL and low < HLL + (1 << (precision + hashing.RANK_BITS)):
+        if HLL <= low < HLL + (1 << (precision + hashing.RANK_BITS)):
             out[f"{LIST}h{index}"].append(low - HLL)
         else:
             out[f"{LIST}q{index}"].append({"key": key, "n": n})
