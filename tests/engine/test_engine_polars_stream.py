@@ -153,6 +153,7 @@ def test_check_of_a_file_identical_to_one_select_plan(
     runs: list[str] = []
     for name, module in (("one", polars_plan), ("stream", polars_stream)):
         original = module.run
+
         def ran(*args: Any, _run: Any = original, _name: str = name, **kwargs: Any) -> Any:
             outcome = _run(*args, **kwargs)
             runs.append(_name)  # only once it has returned
@@ -173,9 +174,7 @@ def test_unique_examples_are_the_first_duplicated_rows_in_order(tmp_path: Path) 
     path = tmp_path / "d.parquet"
     pl.DataFrame({"k": [5, 1, 2, 1, None, None, 3, 5, 2, 9]}).write_parquet(path)
     contract = load_contract("contract: c\ncolumns:\n  k:\n    rules: [unique]\n", "c")
-    (rule,) = [
-        r for r in check(str(path), contract, profile=False).results if r.id == "k.unique"
-    ]
+    (rule,) = [r for r in check(str(path), contract, profile=False).results if r.id == "k.unique"]
     assert (rule.failing, rule.examples) == (6, (5, 1, 2, 1, 5))
 
 
@@ -287,5 +286,4 @@ def test_check_of_a_large_file_holds_far_less_than_the_data(tmp_path: Path) -> N
     streamed = _peak_mb(big, 0) - baseline
     held = _peak_mb(big, 1 << 62) - baseline
     assert held > in_memory, (streamed, held, in_memory)  # the control: all columns held
-    print(f"peak over baseline: streamed {streamed:.0f} MB, held {held:.0f} MB, data {in_memory:.0f} MB")
     assert streamed < min(held / 4, in_memory / 2), (streamed, held, in_memory)

@@ -31,7 +31,7 @@ are identical; tests compare both plans on varied data.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import narwhals as nw
 
@@ -51,7 +51,7 @@ from scalegate.engine.sketches import hashing
 from scalegate.engine.sketches.quantiles import key_expression
 
 #: the streaming engine, for every query of this plan
-ENGINE = "streaming"
+ENGINE: Final = "streaming"
 #: integer columns whose values span at most this many are counted by value (see _numbers)
 EXACT_SPAN = 1 << 16
 #: input files of at least this many bytes in all are checked with this plan
@@ -109,9 +109,7 @@ def run(
             found[rule.name] = first
     failing = [r for r in rules if r.name in fails and row[r.name] and r.example_columns]
     if failing and examples:
-        queries = [
-            native.filter(fails[r.name]).select(_shown(r)).head(examples) for r in failing
-        ]
+        queries = [native.filter(fails[r.name]).select(_shown(r)).head(examples) for r in failing]
         for r, got in zip(failing, pl.collect_all(queries, engine=ENGINE), strict=True):
             found[r.name] = got.get_column(got.columns[0]).to_list()
     row.update({EXAMPLE + k: v for k, v in found.items()})
@@ -269,9 +267,7 @@ def _numbers(
     return out
 
 
-def _labelled(
-    native: Any, columns: list[Column], capacity: int, precision: int
-) -> dict[str, Any]:
+def _labelled(native: Any, columns: list[Column], capacity: int, precision: int) -> dict[str, Any]:
     """The string and boolean columns' reductions of :func:`.polars_plan.labels` (``__pt``,
     ``__pz``, ``__pr`` per column), from one streaming ``group_by`` of (column, value)."""
     import polars as pl
