@@ -280,6 +280,7 @@ def _polars_plan(
         precision=DEFAULT_PRECISION,
         schema=schema,
         streaming=polars_stream.wanted(src.paths),
+        columnar=polars_stream.columnar(src.paths),
     )
 
 

@@ -150,19 +150,21 @@ def try_run(
     precision: int,
     schema: Mapping[str, Any] | None = None,
     streaming: bool = False,
+    columnar: bool = True,
 ) -> Outcome | None:
     """:func:`run` where it :func:`applies` -- with ``streaming``, :func:`.polars_stream.run`
-    instead, the same results in bounded memory (for files) --; None elsewhere, or when its
-    query fails (the caller's generic path then finds out which rule or what data is at
-    fault)."""
+    instead, the same results in bounded memory (for files; ``columnar`` for Parquet) --;
+    None elsewhere, or when its query fails (the caller's generic path then finds out which
+    rule or what data is at fault)."""
     if not applies(frame):
         return None
+    runner: Callable[..., Outcome] = run
     if streaming:
+        from functools import partial
+
         from scalegate.engine import polars_stream
 
-        runner = polars_stream.run
-    else:
-        runner = run
+        runner = partial(polars_stream.run, columnar=columnar)
     try:
         return runner(
             frame,

@@ -15,7 +15,7 @@ check of a 20M-row file held several GB. This plan uses only what streams -- red
    each (column, value) with its count;
 4. per ``unique`` rule a ``group_by`` of its key, keeping the keys seen more than once;
 5. only for failing rules, their first failing rows: ``filter().head()``, which stops reading
-   once it has them.
+   once it has them; one query at a time, since each holds its own read buffers.
 
 Queries 2 and 3 read disjoint columns, so a Parquet file's columns are read at most twice
 (query 1, then 2 or 3); a CSV file is parsed once per query. Memory is bounded by the
@@ -58,6 +58,11 @@ EXACT_SPAN = 1 << 16
 STREAM_BYTES = 32 << 20
 
 
+def columnar(paths: tuple[str, ...]) -> bool:
+    """Whether the input reads each column on its own (Parquet files, frames in memory)."""
+    return all(Path(p).suffix.lower() in (".parquet", ".pq") for p in paths)
+
+
 def wanted(paths: tuple[str, ...]) -> bool:
     """Whether to use this plan for an input read from ``paths`` (none: an in-memory frame,
     which the one-``select`` plan serves best)."""
@@ -76,9 +81,14 @@ def run(
     top_capacity: int,
     precision: int,
     schema: Any = None,
+    columnar: bool = True,
 ) -> Outcome:
     """What :func:`.polars_plan.run` returns, computed with queries that stream (see the
-    module's docstring): memory bounded by the group_bys' distinct keys, not by the rows."""
+    module's docstring): memory bounded by the group_bys' distinct keys, not by the rows.
+
+    ``columnar``: the source reads each column on its own (Parquet, frames), so one small
+    query per column is cheapest; otherwise (CSV, NDJSON: every query parses the whole
+    text) the profile's columns are unpivoted into one query per kind."""
     import polars as pl
 
     native = frame.to_native()
@@ -108,16 +118,16 @@ def run(
         if first:
             found[rule.name] = first
     failing = [r for r in rules if r.name in fails and row[r.name] and r.example_columns]
-    if failing and examples:
-        queries = [native.filter(fails[r.name]).select(_shown(r)).head(examples) for r in failing]
-        for r, got in zip(failing, pl.collect_all(queries, engine=ENGINE), strict=True):
-            found[r.name] = got.get_column(got.columns[0]).to_list()
+    for r in failing if examples else []:
+        # one at a time: each query holds its own read buffers (a CSV reader's are large)
+        first = native.filter(fails[r.name]).select(_shown(r)).head(examples)
+        found[r.name] = first.collect(engine=ENGINE).get_column("shown").to_list()
     row.update({EXAMPLE + k: v for k, v in found.items()})
     if not profile:
         return Outcome(row, found, None)
 
-    row.update(_numbers(native, columns, row, alpha, precision))
-    row.update(_labelled(native, columns, top_capacity, precision))
+    row.update(_numbers(native, columns, row, alpha, precision, columnar=columnar))
+    row.update(_labelled(native, columns, top_capacity, precision, columnar=columnar))
     groups = polars_plan.groups(row, columns, top_capacity, precision)
     hash_id = hashing.hash_id(frame)
     computed = read_profile(row, groups, columns, alpha, top_capacity, precision, hash_id)
@@ -190,7 +200,13 @@ def _hll(c: Column, value: Any, precision: int) -> Any:
 
 
 def _numbers(
-    native: Any, columns: list[Column], row: dict[str, Any], alpha: float, precision: int
+    native: Any,
+    columns: list[Column],
+    row: dict[str, Any],
+    alpha: float,
+    precision: int,
+    *,
+    columnar: bool = True,
 ) -> dict[str, list[Any]]:
     """Per numeric column its quantile bucket codes with counts (``__pq<i>``) and per
     numeric or temporal column its distinct HyperLogLog codes (``__ph<i>``).
@@ -213,14 +229,20 @@ def _numbers(
         return _span(row, c) if c.kind == NUMERIC and c.dtype.is_integer() else None
 
     by_value = [c for c in columns if (span(c) or 0) <= EXACT_SPAN and span(c) is not None]
+    if not columnar:
+        by_value = []  # its own query, one more parse of the text: not worth it
     per_row: list[Any] = []  # code expressions, one group_by each
     for c in columns:
         if c.kind == NUMERIC and c not in by_value:
-            per_row += _codes(c, polars_plan.finite(c).cast(pl.Float64), alpha, precision)
+            quantile, distinct = _codes(c, polars_plan.finite(c).cast(pl.Float64), alpha, precision)
+            per_row += [quantile.alias(f"q{c.index}"), distinct.alias(f"h{c.index}")]
         elif c.kind == TEMPORAL:
-            per_row.append(_hll(c, pl.col(c.name), precision))
+            per_row.append(_hll(c, pl.col(c.name), precision).alias(f"h{c.index}"))
     queries = []
-    if per_row:
+    if per_row and not columnar:
+        long = native.select(per_row).unpivot(value_name="key").select("key").drop_nulls()
+        queries.append(long.group_by("key").agg(pl.len().cast(pl.Int64).alias("n")))
+    elif per_row:
         queries.append(
             pl.concat(
                 [
@@ -267,7 +289,9 @@ def _numbers(
     return out
 
 
-def _labelled(native: Any, columns: list[Column], capacity: int, precision: int) -> dict[str, Any]:
+def _labelled(
+    native: Any, columns: list[Column], capacity: int, precision: int, *, columnar: bool = True
+) -> dict[str, Any]:
     """The string and boolean columns' reductions of :func:`.polars_plan.labels` (``__pt``,
     ``__pz``, ``__pr`` per column), from one streaming ``group_by`` of (column, value)."""
     import polars as pl
@@ -275,17 +299,27 @@ def _labelled(native: Any, columns: list[Column], capacity: int, precision: int)
     labels = [c for c in columns if c.kind in (STRING, BOOLEAN)]
     if not labels:
         return {}
-    # one group_by per column, concatenated (cheaper than one over an unpivot of them all)
-    counts = pl.concat(
-        [
-            native.select(pl.col(c.name).cast(pl.String).alias("value"))
-            .drop_nulls()
-            .group_by("value")
+    if columnar:
+        # one group_by per column, concatenated (cheaper than one over an unpivot of them all)
+        query = pl.concat(
+            [
+                native.select(pl.col(c.name).cast(pl.String).alias("value"))
+                .drop_nulls()
+                .group_by("value")
+                .agg(pl.len().alias("n"))
+                .select(pl.lit(str(c.index)).alias("var"), "value", "n")
+                for c in labels
+            ]
+        )
+    else:
+        query = (
+            native.select([pl.col(c.name).cast(pl.String).alias(str(c.index)) for c in labels])
+            .unpivot(variable_name="var", value_name="value")
+            .drop_nulls("value")
+            .group_by("var", "value")
             .agg(pl.len().alias("n"))
-            .select(pl.lit(str(c.index)).alias("var"), "value", "n")
-            for c in labels
-        ]
-    ).collect(engine=ENGINE)
+        )
+    counts = query.collect(engine=ENGINE)
     by_column = {
         var: frame.select(pl.struct("value", "n").implode()).item()
         for (var,), frame in counts.group_by("var")

@@ -106,6 +106,7 @@ def profile(
         top_capacity=top_capacity,
         precision=precision,
         streaming=polars_stream.wanted(source.paths),
+        columnar=polars_stream.columnar(source.paths),
     )
     if fast is not None and fast.profile is not None:
         return fast.profile
