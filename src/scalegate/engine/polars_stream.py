@@ -8,20 +8,24 @@ check of a 20M-row file held several GB. This plan uses only what streams -- red
 
 1. **one** ``select`` of reductions: the row count, every rule's failing count (a sum of its
    failing rows), the aggregate rules and the profile's aggregates;
-2. with the profile, **one** ``group_by`` over the numeric and temporal columns, unpivoted
-   into one Int64 column of codes: quantile bucket keys and HyperLogLog codes, each tagged
-   with its column (the layout of :mod:`.profile_query`), counted;
-3. with the profile, **one** ``group_by`` over the string and boolean columns, unpivoted:
-   each (column, value) with its count;
+2. with the profile, ``group_by`` counts of the numeric and temporal columns' codes:
+   quantile bucket keys and HyperLogLog codes, each tagged with its column (the layout of
+   :mod:`.profile_query`). An integer column whose values span at most :data:`EXACT_SPAN`
+   (query 1 has its min and max) is counted by value instead, and its codes computed from
+   those few counts (one group_by instead of two, no per-row log or hash);
+3. with the profile, a ``group_by`` count of each string and boolean column's values;
 4. per ``unique`` rule a ``group_by`` of its key, keeping the keys seen more than once;
 5. only for failing rules, their first failing rows: ``filter().head()``, which stops reading
    once it has them; one query at a time, since each holds its own read buffers.
 
-Queries 2 and 3 read disjoint columns, so a Parquet file's columns are read at most twice
-(query 1, then 2 or 3); a CSV file is parsed once per query. Memory is bounded by the
-engine's buffers (a few row groups), plus what the group_bys hold: about 2,100 bucket keys
-and up to 1,024 HyperLogLog codes per numeric column, the distinct values of each string
-column, and the distinct keys of each ``unique`` rule (exact uniqueness needs them all).
+On Parquet (``columnar``) queries 2 and 3 are one small group_by per column, concatenated:
+each reads only its own column, which is cheaper than one group_by over an unpivot of them
+all. On CSV and NDJSON, where every query parses the whole text, they are one unpivoted
+query each. Memory is bounded by the engine's read buffers (a few hundred MB for a 20-column
+table, whatever its length), plus what the group_bys hold: about 2,100 bucket keys and up to
+1,024 HyperLogLog codes per numeric column, up to 65,536 values per integer column counted
+by value, the distinct values of each string column, and the distinct keys of each
+``unique`` rule (exact uniqueness needs them all).
 
 The small group_by results are turned into exactly the lists the one-``select`` plan builds
 (:func:`.polars_plan.groups` and :func:`.polars_plan.labels` then read them), so the results
@@ -120,8 +124,8 @@ def run(
     failing = [r for r in rules if r.name in fails and row[r.name] and r.example_columns]
     for r in failing if examples else []:
         # one at a time: each query holds its own read buffers (a CSV reader's are large)
-        first = native.filter(fails[r.name]).select(_shown(r)).head(examples)
-        found[r.name] = first.collect(engine=ENGINE).get_column("shown").to_list()
+        head = native.filter(fails[r.name]).select(_shown(r)).head(examples)
+        found[r.name] = head.collect(engine=ENGINE).get_column("shown").to_list()
     row.update({EXAMPLE + k: v for k, v in found.items()})
     if not profile:
         return Outcome(row, found, None)
