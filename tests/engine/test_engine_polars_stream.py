@@ -170,12 +170,39 @@ def test_check_of_a_file_identical_to_one_select_plan(
     assert any(status.value == "fail" and ex for _, status, _, _, _, ex, _ in streamed[0])
 
 
-def test_unique_examples_are_the_first_duplicated_rows_in_order(tmp_path: Path) -> None:
+@pytest.mark.parametrize("stream", [False, True])
+def test_examples_are_the_first_failing_rows_in_order(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, stream: bool
+) -> None:
+    # small row groups, so that the streaming engine works on many morsels at once; the
+    # duplicated keys sit far apart and out of order
+    n = 300_000
+    keys: list[int | None] = list(range(n))
+    for position, key in ((10, 250_000), (140_000, 7), (200_000, 7), (299_999, 123)):
+        keys[position] = key
+    keys[5] = keys[6] = None  # null keys never count
+    # and a row rule failing on rows far apart
+    x = [0] * n
+    for position in (299_000, 3, 150_000, 77_777, 220_000, 260_000):
+        x[position] = -position
     path = tmp_path / "d.parquet"
-    pl.DataFrame({"k": [5, 1, 2, 1, None, None, 3, 5, 2, 9]}).write_parquet(path)
-    contract = load_contract("contract: c\ncolumns:\n  k:\n    rules: [unique]\n", "c")
-    (rule,) = [r for r in check(str(path), contract, profile=False).results if r.id == "k.unique"]
-    assert (rule.failing, rule.examples) == (6, (5, 1, 2, 1, 5))
+    pl.DataFrame({"k": keys, "x": x}).write_parquet(path, row_group_size=10_000)
+    monkeypatch.setattr(polars_stream, "STREAM_BYTES", 0 if stream else 1 << 40)
+    contract = load_contract(
+        "contract: c\ncolumns:\n  k:\n    rules: [unique]\n"
+        "  x:\n    rules: [{between: {min: 0}}]\n",
+        "c",
+    )
+    results = {r.id: r for r in check(str(path), contract, profile=False).results}
+    # rows 7, 10, 123, 140,000, 200,000, 250,000 and 299,999 hold duplicated keys
+    assert (results["k.unique"].failing, results["k.unique"].examples) == (
+        7,
+        (7, 250_000, 123, 7, 7),
+    )
+    assert (results["x.between"].failing, results["x.between"].examples) == (
+        6,
+        (-3, -77_777, -150_000, -220_000, -260_000),
+    )
 
 
 @pytest.fixture
