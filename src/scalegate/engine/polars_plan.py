@@ -249,10 +249,15 @@ def finite(c: Column) -> Any:
     return pl.when(x.is_finite()).then(x) if c.dtype.is_float() else x
 
 
-def aggregates(columns: list[Column]) -> list[Any]:
+def aggregates(
+    columns: list[Column], finite_of: Callable[[Column], Any] | None = None
+) -> list[Any]:
     """:func:`.profile_query._aggregates` in Polars for the original names (the same output
-    names, so the generic reader reads them)."""
+    names, so the generic reader reads them). ``finite_of``: an expression of a column's
+    finite values (default :func:`finite`), e.g. a column computed once beforehand."""
     import polars as pl
+
+    finite_of = finite_of or finite
 
     exprs: list[Any] = []
     for c in columns:
@@ -265,7 +270,7 @@ def aggregates(columns: list[Column]) -> list[Any]:
                 (x == float("-inf")).sum().alias(c.stat("neg_inf")),
             ]
         if c.kind == NUMERIC:
-            f = finite(c)
+            f = finite_of(c)
             as_float = f.cast(pl.Float64)
             exprs += [
                 e.alias(c.stat(name, finite=True))

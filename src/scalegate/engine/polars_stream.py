@@ -111,9 +111,16 @@ def run(
             assert rule.fails is not None
             fails[rule.name] = polars(rule.fails).fill_null(False)
             exprs.append(fails[rule.name].cast(pl.Int64).sum().alias(rule.name))
+    source = native
     if profile:
-        exprs += polars_plan.aggregates(columns)
-    result = native.select(exprs).collect(engine=ENGINE)
+        # each float column's finite values once, as a column, rather than once per moment
+        floats = [c for c in columns if c.kind == NUMERIC and c.dtype.is_float()]
+        source = native.with_columns(polars_plan.finite(c).alias(_finite(c)) for c in floats)
+        exprs += polars_plan.aggregates(
+            columns,
+            lambda c: pl.col(_finite(c)) if c.dtype.is_float() else polars_plan.finite(c),
+        )
+    result = source.select(exprs).collect(engine=ENGINE)
     row = dict(zip(result.columns, result.row(0), strict=True))
 
     found: dict[str, list[Any]] = {}
@@ -136,6 +143,11 @@ def run(
     hash_id = hashing.hash_id(frame)
     computed = read_profile(row, groups, columns, alpha, top_capacity, precision, hash_id)
     return Outcome(row, found, computed)
+
+
+def _finite(c: Column) -> str:
+    """Name of the temporary column of a float column's finite values."""
+    return f"__scalegate_finite_{c.index}"
 
 
 def _shown(rule: RulePlan) -> Any:
