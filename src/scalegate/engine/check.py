@@ -9,7 +9,9 @@ input's LazyFrame: one query plan, one ``collect``. Only rules that fail get a s
 query each, for up to five failing example values.
 
 On Polars (files and local frames) :mod:`.polars_plan` goes further: the rules, their
-failing examples and the dataset profile are one ``select``, one ``collect`` in all.
+failing examples and the dataset profile are one ``select``, one ``collect`` in all. Files
+of :data:`.polars_stream.STREAM_BYTES` (32 MiB) and more take :mod:`.polars_stream`: the
+same results from a few queries that Polars' streaming engine runs in bounded memory.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import pydantic
 
 from scalegate.domain import documents
 from scalegate.domain.contract import ColumnSpec, Contract, RuleSpec, Severity
-from scalegate.engine import polars_plan
+from scalegate.engine import polars_plan, polars_stream
 from scalegate.engine.backends import flag_rows
 from scalegate.engine.frames import Source, first_line, read_error, to_lazy
 from scalegate.engine.profile_query import compute as compute_profile
@@ -247,7 +249,11 @@ def _compute(
 
 
 def _polars_plan(
-    lf: nw.LazyFrame[Any], planned: list[_Planned], profile: bool, schema: dict[str, Any]
+    lf: nw.LazyFrame[Any],
+    planned: list[_Planned],
+    profile: bool,
+    schema: dict[str, Any],
+    src: Source,
 ) -> polars_plan.Outcome | None:
     """Rules, their examples and the profile in one query on Polars (:mod:`.polars_plan`);
     None elsewhere, or when that query fails (the generic path then finds out why)."""
@@ -273,6 +279,8 @@ def _polars_plan(
         top_capacity=DEFAULT_CAPACITY,
         precision=DEFAULT_PRECISION,
         schema=schema,
+        streaming=polars_stream.wanted(src.paths),
+        columnar=polars_stream.columnar(src.paths),
     )
 
 
@@ -376,7 +384,7 @@ def check(
     planned = [s for s in slots if isinstance(s, _Planned)]
     rules = f"{len(planned)} rule" + ("" if len(planned) == 1 else "s")
     phase(f"computing {rules} on {len(schema):,} columns")
-    fast = _polars_plan(lf, planned, profile, schema)
+    fast = _polars_plan(lf, planned, profile, schema, src)
     errors: dict[int, str] = {}
     rule_lf = lf
     if fast is not None:

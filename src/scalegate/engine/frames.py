@@ -230,40 +230,33 @@ def _check_csv(files: list[Path]) -> None:
     headers = [_header(f) for f in files]
     if len(files) > 1:
         _same_columns(files, [dict.fromkeys(h, "") for h in headers])
-    expected = {str(f): len(h) - 1 for f, h in zip(files, headers, strict=True)}
     line = pl.col("line")
-    lines = pl.scan_csv(
-        [str(f) for f in files],
-        has_header=False,
-        separator="\x1f",
-        quote_char=None,
-        schema={"line": pl.String},
-        include_file_paths="file",
-        truncate_ragged_lines=True,
-        empty_string_is_null=False,
-        raise_if_empty=False,
-    )
     separators = line.str.replace_all('"[^"]*"', "").str.count_matches(",", literal=True)
     odd_quotes = line.str.count_matches('"', literal=True) % 2 == 1
     blank = line.str.strip_chars("\r") == ""
-    want = pl.col("file").replace_strict(expected, return_dtype=pl.Int64)
-    try:
-        flagged = (
-            lines.filter(((separators != want) & ~blank) | odd_quotes)
-            .select(pl.col("file").unique())
-            .collect()
-            .get_column("file")
-            .to_list()
+    flagged = []
+    # one streaming query per file: bounded memory whatever the file's size (a file-path
+    # column, include_file_paths, would make Polars hold far more)
+    for f, header in zip(files, headers, strict=True):
+        lines = pl.scan_csv(
+            f,
+            has_header=False,
+            separator="\x1f",
+            quote_char=None,
+            schema={"line": pl.String},
+            truncate_ragged_lines=True,
+            empty_string_is_null=False,
+            raise_if_empty=False,
         )
-    except pl.exceptions.PolarsError as exc:
-        for f in files:
+        suspect = ((separators != len(header) - 1) & ~blank) | odd_quotes
+        try:
+            if lines.select(suspect.any()).collect(engine="streaming").item():
+                flagged.append(str(f))
+        except pl.exceptions.PolarsError as exc:
             problem = _bad_utf8(f)
             if problem is not None:
                 raise problem from None
-        raise DataError(
-            f"{files[0] if len(files) == 1 else 'CSV files'}: cannot read: {first_line(exc)}",
-            source=str(files[0]),
-        ) from None
+            raise DataError(f"{f}: cannot read: {first_line(exc)}", source=str(f)) from None
     for name in sorted(flagged):
         problem = _ragged_line(Path(name))
         if problem is not None:

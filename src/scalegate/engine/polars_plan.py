@@ -24,6 +24,11 @@ returns -- top values, string statistics, packed registers -- and the generic re
 them, so the profile is identical to :func:`.profile_query.compute`'s (a test compares them
 on varied data).
 
+That one ``select`` holds the columns it reads in memory: Polars' streaming engine cannot
+stream ``value_counts``, ``unique``, ``is_duplicated`` or ``filter().head().implode()`` and
+buffers their input whole. Files of 32 MiB and more therefore take :mod:`.polars_stream`
+(``try_run(streaming=True)``), which computes the same results from queries that stream.
+
 If anything here fails -- an expression Polars rejects at run time, unreadable data, a
 Narwhals version whose expressions cannot be turned into Polars ones -- the caller falls back
 to the generic path, which also finds out which rule or what data is at fault.
@@ -32,7 +37,7 @@ to the generic path, which also finds out which rule or what data is at fault.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,8 +67,8 @@ from scalegate.engine.profile_query import (
 from scalegate.engine.sketches import hashing
 from scalegate.engine.sketches.quantiles import key_expression
 
-_LIST = "__p"  # prefix of the per-column list outputs
-_EXAMPLE = "__x"  # prefix of the rules' example outputs
+LIST = "__p"  # prefix of the per-column list outputs
+EXAMPLE = "__x"  # prefix of the rules' example outputs
 _MASK = "__m"  # prefix of the rules' failing-row columns
 
 
@@ -107,6 +112,21 @@ def applies(frame: nw.LazyFrame[Any]) -> bool:
         return False
 
 
+def converter(frame: nw.LazyFrame[Any]) -> Callable[[nw.Expr], Any]:
+    """A function turning Narwhals expressions into native Polars ones for ``frame``.
+
+    Narwhals has no public way to do this: the private one used here is pinned by the tests,
+    and callers fall back to the generic path if it breaks.
+    """
+    namespace = frame._compliant_frame.__narwhals_namespace__()
+
+    def polars(expr: nw.Expr) -> Any:
+        compliant: Any = expr._to_compliant_expr(namespace)
+        return compliant.native
+
+    return polars
+
+
 def duplicated(keys: tuple[str, ...]) -> Any:
     """Native Polars for the ``unique`` rule's failing rows: a complete key seen twice.
 
@@ -129,13 +149,24 @@ def try_run(
     top_capacity: int,
     precision: int,
     schema: Mapping[str, Any] | None = None,
+    streaming: bool = False,
+    columnar: bool = True,
 ) -> Outcome | None:
-    """:func:`run` where it :func:`applies`; None elsewhere, or when its query fails (the
-    caller's generic path then finds out which rule or what data is at fault)."""
+    """:func:`run` where it :func:`applies` -- with ``streaming``, :func:`.polars_stream.run`
+    instead, the same results in bounded memory (for files; ``columnar`` for Parquet) --;
+    None elsewhere, or when its query fails (the caller's generic path then finds out which
+    rule or what data is at fault)."""
     if not applies(frame):
         return None
+    runner: Callable[..., Outcome] = run
+    if streaming:
+        from functools import partial
+
+        from scalegate.engine import polars_stream
+
+        runner = partial(polars_stream.run, columnar=columnar)
     try:
-        return run(
+        return runner(
             frame,
             rules,
             examples=examples,
@@ -166,13 +197,7 @@ def run(
     import polars as pl
 
     native = frame.to_native()
-    # Narwhals has no public way to turn an expression into the backend's own: this private
-    # one is pinned by the tests, and the caller falls back to the generic path if it breaks.
-    namespace = frame._compliant_frame.__narwhals_namespace__()
-
-    def polars(expr: nw.Expr) -> Any:
-        compliant: Any = expr._to_compliant_expr(namespace)
-        return compliant.native
+    polars = converter(frame)
 
     columns = columns_of(frame.collect_schema() if schema is None else schema)
     # each row rule's failing rows once, as a boolean column (a bitmap: 1/8 byte a row),
@@ -195,28 +220,28 @@ def run(
             cols = list(dict.fromkeys(rule.example_columns))
             shown = pl.col(cols[0]) if len(cols) == 1 else pl.struct(cols)
             first = shown.filter(mask).head(examples).implode()
-            exprs.append(first.alias(_EXAMPLE + rule.name))
+            exprs.append(first.alias(EXAMPLE + rule.name))
     if profile:
-        exprs += _aggregates(columns)
+        exprs += aggregates(columns)
         exprs += _sketches(columns, alpha, precision)
 
     query = (native.with_columns(masks) if masks else native).select(exprs)
-    labels = _labels(columns, top_capacity, precision) if profile else []
-    if labels:
-        lists = [f"{_LIST}s{c.index}" for c in columns if c.kind in (STRING, BOOLEAN)]
-        query = query.with_columns(labels).drop(lists)
+    reductions = labels(columns, top_capacity, precision) if profile else []
+    if reductions:
+        lists = [f"{LIST}s{c.index}" for c in columns if c.kind in (STRING, BOOLEAN)]
+        query = query.with_columns(reductions).drop(lists)
     result = query.collect()
     row = dict(zip(result.columns, result.row(0), strict=True))
-    found = {k[len(_EXAMPLE) :]: v for k, v in row.items() if k.startswith(_EXAMPLE)}
+    found = {k[len(EXAMPLE) :]: v for k, v in row.items() if k.startswith(EXAMPLE)}
     if not profile:
         return Outcome(row, found, None)
-    groups = _groups(row, columns, top_capacity, precision)
+    grouped = groups(row, columns, top_capacity, precision)
     hash_id = hashing.hash_id(frame)
-    computed = read_profile(row, groups, columns, alpha, top_capacity, precision, hash_id)
+    computed = read_profile(row, grouped, columns, alpha, top_capacity, precision, hash_id)
     return Outcome(row, found, computed)
 
 
-def _finite(c: Column) -> Any:
+def finite(c: Column) -> Any:
     """The values that enter moments and sketches: NaN and infinities become null."""
     import polars as pl
 
@@ -224,10 +249,15 @@ def _finite(c: Column) -> Any:
     return pl.when(x.is_finite()).then(x) if c.dtype.is_float() else x
 
 
-def _aggregates(columns: list[Column]) -> list[Any]:
+def aggregates(
+    columns: list[Column], finite_of: Callable[[Column], Any] | None = None
+) -> list[Any]:
     """:func:`.profile_query._aggregates` in Polars for the original names (the same output
-    names, so the generic reader reads them)."""
+    names, so the generic reader reads them). ``finite_of``: an expression of a column's
+    finite values (default :func:`finite`), e.g. a column computed once beforehand."""
     import polars as pl
+
+    finite_of = finite_of or finite
 
     exprs: list[Any] = []
     for c in columns:
@@ -240,7 +270,7 @@ def _aggregates(columns: list[Column]) -> list[Any]:
                 (x == float("-inf")).sum().alias(c.stat("neg_inf")),
             ]
         if c.kind == NUMERIC:
-            f = _finite(c)
+            f = finite_of(c)
             as_float = f.cast(pl.Float64)
             exprs += [
                 e.alias(c.stat(name, finite=True))
@@ -268,7 +298,7 @@ def _sketches(columns: list[Column], alpha: float, precision: int) -> list[Any]:
     exprs: list[Any] = []
     for c in columns:
         if c.kind == NUMERIC:
-            f = _finite(c).cast(pl.Float64)
+            f = finite(c).cast(pl.Float64)
             negative = (f < 0).cast(pl.Int64) * flip
             code = (
                 key_expression(f.abs(), alpha, int64=pl.Int64)
@@ -276,23 +306,23 @@ def _sketches(columns: list[Column], alpha: float, precision: int) -> list[Any]:
                 + negative
             ).alias("key")
             counts = code.drop_nulls().value_counts(name="n")
-            exprs.append(counts.implode().alias(f"{_LIST}q{c.index}"))
+            exprs.append(counts.implode().alias(f"{LIST}q{c.index}"))
             hashed = f.drop_nulls()
         elif c.kind == TEMPORAL:
             hashed = pl.col(c.name).drop_nulls()
         elif c.kind in (STRING, BOOLEAN):
-            # each distinct value with its count; _labels() reduces them inside the engine
+            # each distinct value with its count; labels() reduces them inside the engine
             values = pl.col(c.name).cast(pl.String).alias("value").drop_nulls()
-            exprs.append(values.value_counts(name="n").implode().alias(f"{_LIST}s{c.index}"))
+            exprs.append(values.value_counts(name="n").implode().alias(f"{LIST}s{c.index}"))
             continue
         else:
             continue
         codes = hashing.polars_codes(hashed, precision).unique()
-        exprs.append(codes.implode().alias(f"{_LIST}h{c.index}"))
+        exprs.append(codes.implode().alias(f"{LIST}h{c.index}"))
     return exprs
 
 
-def _labels(columns: list[Column], capacity: int, precision: int) -> list[Any]:
+def labels(columns: list[Column], capacity: int, precision: int) -> list[Any]:
     """From each string column's value counts (a list in the one-row result, never leaving
     the engine): the ``capacity + 1`` most frequent (ties by value), the number of distinct
     values, their shortest and longest length, lowest and highest value, and the distinct
@@ -304,7 +334,7 @@ def _labels(columns: list[Column], capacity: int, precision: int) -> list[Any]:
     for c in columns:
         if c.kind not in (STRING, BOOLEAN):
             continue
-        counts = pl.col(f"{_LIST}s{c.index}")
+        counts = pl.col(f"{LIST}s{c.index}")
 
         def first(e: Any, counts: Any = counts) -> Any:
             return counts.list.eval(e).list.first()
@@ -313,42 +343,42 @@ def _labels(columns: list[Column], capacity: int, precision: int) -> list[Any]:
         exprs += [
             counts.list.eval(pl.element().sort_by([n, value], descending=[True, False]))
             .list.head(capacity + 1)
-            .alias(f"{_LIST}t{c.index}"),
+            .alias(f"{LIST}t{c.index}"),
             pl.struct(
                 counts.list.len().cast(pl.Int64).alias("distinct"),
                 first(length.min()).cast(pl.Int64).alias("shortest"),
                 first(length.max()).cast(pl.Int64).alias("longest"),
                 first(value.min()).alias("low"),
                 first(value.max()).alias("high"),
-            ).alias(f"{_LIST}z{c.index}"),
+            ).alias(f"{LIST}z{c.index}"),
             counts.list.eval(hashing.polars_codes(value, precision).unique()).alias(
-                f"{_LIST}r{c.index}"
+                f"{LIST}r{c.index}"
             ),
         ]
     return exprs
 
 
-def _groups(
+def groups(
     row: dict[str, Any], columns: list[Column], capacity: int, precision: int
 ) -> dict[tuple[int, int], list[tuple[Any, ...]]]:
     """The rows the generic grouped query would return, from the per-column lists (small:
     plain Python is faster than a query per column)."""
-    groups: dict[tuple[int, int], list[tuple[Any, ...]]] = defaultdict(list)
+    out: dict[tuple[int, int], list[tuple[Any, ...]]] = defaultdict(list)
     for c in columns:
-        codes = row.get(f"{_LIST}q{c.index}")
+        codes = row.get(f"{LIST}q{c.index}")
         if codes:
-            groups[(CODES, c.index)] = [(d["key"], d["n"]) for d in codes]
-        hll = row.get(f"{_LIST}h{c.index}")
+            out[(CODES, c.index)] = [(d["key"], d["n"]) for d in codes]
+        hll = row.get(f"{LIST}h{c.index}")
         if hll:
-            groups[(REGISTERS, c.index)] = _packed(hll, precision)
-        stats = row.get(f"{_LIST}z{c.index}")
+            out[(REGISTERS, c.index)] = _packed(hll, precision)
+        stats = row.get(f"{LIST}z{c.index}")
         if stats and stats["distinct"]:
-            groups[(TOP, c.index)] = [
-                (None, d["n"], None, d["value"], None) for d in row[f"{_LIST}t{c.index}"]
+            out[(TOP, c.index)] = [
+                (None, d["n"], None, d["value"], None) for d in row[f"{LIST}t{c.index}"]
             ]
-            groups[(STATS, c.index)] = [tuple(stats.values())]
-            groups[(REGISTERS, c.index)] = _packed(row[f"{_LIST}r{c.index}"], precision)
-    return groups
+            out[(STATS, c.index)] = [tuple(stats.values())]
+            out[(REGISTERS, c.index)] = _packed(row[f"{LIST}r{c.index}"], precision)
+    return out
 
 
 def _packed(codes: list[int], precision: int) -> list[tuple[int, int]]:

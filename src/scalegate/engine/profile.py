@@ -35,7 +35,9 @@ of aggregate expressions and one grouped query (:mod:`.profile_query`). Both are
 Narwhals except the 64-bit hash in :mod:`.sketches.hashing`; engines without one there get
 exact distinct counts that merge only as lower bounds. On Polars (up to 200 columns) the
 same profile takes one ``select`` (:mod:`.polars_plan`), which ``check`` shares with the
-contract's rules.
+contract's rules. Files of 32 MiB and more take :mod:`.polars_stream` instead: the same
+profile from three queries (one per column kind) on Polars' streaming engine, in memory
+bounded by the engine's read buffers and the distinct string values, not by the rows.
 
 A profile is small (2 to 8 KB of JSON per numeric column, 2 to 3 KB per string column) and
 its ``to_dict()`` is plain JSON, so it is stored with a check run and compared later by
@@ -46,7 +48,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from scalegate.engine import polars_plan
+from scalegate.engine import polars_plan, polars_stream
 from scalegate.engine.frames import read_error, to_lazy
 from scalegate.engine.profile_model import (
     ColumnProfile,
@@ -97,7 +99,14 @@ def profile(
     # one query instead of two on Polars, the same profile; the generic path otherwise, and
     # to name what is wrong with the data
     fast = polars_plan.try_run(
-        frame, [], examples=0, alpha=alpha, top_capacity=top_capacity, precision=precision
+        frame,
+        [],
+        examples=0,
+        alpha=alpha,
+        top_capacity=top_capacity,
+        precision=precision,
+        streaming=polars_stream.wanted(source.paths),
+        columnar=polars_stream.columnar(source.paths),
     )
     if fast is not None and fast.profile is not None:
         return fast.profile

@@ -69,7 +69,7 @@ _SCHEMA: dict[str, Any] = {
 COLUMN = 1 << 24
 POSITIVE = 1 << 20
 NEGATIVE = 3 << 20
-_HLL = 1 << 23
+HLL = 1 << 23
 _SEP = ":"
 RANKS = 1 << hashing.RANK_BITS
 PER_ROW = 7  # HLL ranks packed into one Int64, a byte each (7 * 8 bits)
@@ -263,7 +263,7 @@ def _grouped(
         )
     if hashed:
         offsets = {
-            f"h{c.finite if c.kind == NUMERIC else c.key}": c.index * COLUMN + _HLL for c in hashed
+            f"h{c.finite if c.kind == NUMERIC else c.key}": c.index * COLUMN + HLL for c in hashed
         }
         codes = hashing.hll_codes(table.select(list(offsets)), offsets, precision=precision)
         long = codes.unpivot(value_name="key").select("key").drop_nulls()
@@ -272,7 +272,7 @@ def _grouped(
         per_register = long.group_by((key // RANKS).alias("slot")).agg(key.max())
         registers = per_register.select(
             (key // COLUMN).alias("var"),
-            ((key % COLUMN - _HLL) // RANKS).alias("register"),
+            ((key % COLUMN - HLL) // RANKS).alias("register"),
             (key % RANKS).alias("rank"),
         )
         parts.append(_packed(registers))
