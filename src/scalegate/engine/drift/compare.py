@@ -13,7 +13,7 @@ from typing import Any
 
 import narwhals as nw
 
-from scalegate.engine import polars_plan
+from scalegate.engine import polars_plan, polars_stream
 from scalegate.engine.drift import multivariate, registry
 from scalegate.engine.drift.binning import (
     NUMERIC_KIND,
@@ -67,7 +67,7 @@ def build_reference(
     """
     cfg = coerce(config)
     frame, _ = to_lazy(data)
-    prof = profile_of(frame)
+    prof = profile_of(data)  # the path, when there is one: large files stream
     _check_prediction(cfg, prof.names, "reference")
     if not cfg.multivariate.enabled:
         return DriftReference(prof, cfg, None, "multivariate drift is disabled in the config")
@@ -135,7 +135,14 @@ def summarize(data: Any, reference: DriftReference) -> BatchSummary:
     _check_names(reference, list(schema))
     if model is not None and not set(model.columns) <= set(schema):
         model = None  # a config that excludes a fitted column; reported by compare
-    fast = polars_plan.try_run(frame, [], examples=0, **sketch)
+    fast = polars_plan.try_run(
+        frame,
+        [],
+        examples=0,
+        streaming=polars_stream.wanted(source.paths),
+        columnar=polars_stream.columnar(source.paths),
+        **sketch,
+    )
     try:
         prof = fast.profile if fast is not None and fast.profile is not None else None
         if prof is None:

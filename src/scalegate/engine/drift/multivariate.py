@@ -86,7 +86,9 @@ class PCAModel:
         if not parts:  # every component kept: reconstruction is exact
             return 0.0
         squared = _sum([p * p for p in parts])
-        value = frame.with_columns(z).select(squared.sqrt().mean().alias("e")).collect()
+        query = frame.with_columns(z).select(squared.sqrt().mean().alias("e"))
+        # a mean of row-wise arithmetic streams: on Polars, files larger than memory stay so
+        value = query.collect(engine="streaming") if _is_polars(frame) else query.collect()
         return _finite(value.item(0, "e"))
 
     def errors(self, z: Any) -> Any:
@@ -134,6 +136,10 @@ class PCAModel:
             sample_rows=int(data["sample_rows"]),
             sigmas=float(data["sigmas"]),
         )
+
+
+def _is_polars(frame: nw.LazyFrame[Any]) -> bool:
+    return type(frame.to_native()).__module__.startswith("polars")
 
 
 def _finite(value: Any) -> float | None:
