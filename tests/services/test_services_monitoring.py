@@ -125,6 +125,8 @@ def test_labels_that_match_nothing_store_nothing(watched: Any) -> None:
         )
     with pytest.raises(ValidationError, match="no column 'label'"):
         monitoring.log_labels(store, slug, pl.DataFrame({"id": [1]}), actor="ben")
+    with pytest.raises(ValidationError, match=r"must be numbers .* not 'yes'"):
+        monitoring.log_labels(store, slug, pl.DataFrame({"id": [1], "label": ["yes"]}), actor="ben")
     assert snapshot(store) == before
 
 

@@ -863,6 +863,15 @@ def log_labels(
         pl.col("__label").is_not_null()
     )
     labels = labels.unique("__id", keep="last", maintain_order=True)
+    try:
+        labels = labels.with_columns(pl.col("__label").cast(pl.Float64, strict=True))
+    except pl.exceptions.PolarsError:
+        bad = labels["__label"].cast(pl.String).head(3).to_list()
+        raise ValidationError(
+            f"{src.description}: labels in '{label_col}' must be numbers (0/1 or true/false "
+            f"for a classifier), not {', '.join(map(repr, bad))}",
+            column=label_col,
+        ) from None
     stored_id, stored_label = roles["id"], roles.get("label") or "label"
     assert stored_id is not None
     seen: set[Any] = set()
