@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
-from scalegate import __version__
+from importlib.metadata import version
 from scalegate.api import errors
 from scalegate.api.limits import BodyLimit
 from scalegate.api.metrics import MetricsMiddleware, RequestMetrics
@@ -55,7 +55,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
 
     app = FastAPI(
         title="scalegate",
-        version=__version__,
+        version=version("scalegate"),
         description=DESCRIPTION,
         lifespan=lifespan,
     )
