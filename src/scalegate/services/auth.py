@@ -10,6 +10,7 @@ returned exactly once. Every change is audited; the secrets never are.
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
 import secrets
@@ -54,7 +55,11 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def _scrypt(password: str, salt: bytes, log_n: int, r: int, p: int) -> bytes:
+def _scrypt(
+    password: str, salt: bytes, log_n: int, r: int, p: int, dklen: int = KEY_BYTES
+) -> bytes:
+    if not (1 <= log_n <= 20 and 1 <= r <= 32 and 1 <= p <= 32 and 16 <= dklen <= 128):
+        raise ValueError("scrypt parameters out of range")
     n = 1 << log_n
     return hashlib.scrypt(
         password.encode("utf-8"),
@@ -62,8 +67,8 @@ def _scrypt(password: str, salt: bytes, log_n: int, r: int, p: int) -> bytes:
         n=n,
         r=r,
         p=p,
-        maxmem=2 * 128 * n * r * p,
-        dklen=KEY_BYTES,
+        maxmem=2 * 128 * n * r * p + 2**20,
+        dklen=dklen,
     )
 
 
@@ -92,8 +97,8 @@ def check_password(password: str, stored: str) -> bool:
         if scheme != "scrypt":
             return False
         expected = _unb64(key)
-        actual = _scrypt(password, _unb64(salt), int(log_n), int(r), int(p))
-    except ValueError:
+        actual = _scrypt(password, _unb64(salt), int(log_n), int(r), int(p), len(expected))
+    except (ValueError, binascii.Error):
         return False
     return hmac.compare_digest(actual, expected)
 
