@@ -3,6 +3,8 @@ SQLite template of it, and an in-process client on the ASGI app."""
 
 from __future__ import annotations
 
+import dataclasses
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,9 +21,12 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
 
 
 @pytest.fixture
-def workspace(db_url: str, tmp_path: Path) -> Workspace:
-    """A populated workspace of its own on each backend."""
-    return build_workspace(db_url, tmp_path / "files")
+def workspace(db_url: str, tmp_path: Path, template: Workspace) -> Workspace:
+    """A populated workspace of its own on each backend (on SQLite, a copy of the template)."""
+    if "://" in db_url:
+        return build_workspace(db_url, tmp_path / "files")
+    shutil.copy(template.url, db_url)
+    return dataclasses.replace(template, url=db_url, ids=dict(template.ids))
 
 
 @pytest.fixture

@@ -72,8 +72,8 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     details = []
     for err in errors:
         place, field = _where(tuple(err.get("loc", ())))
-        details.append({"in": place, "field": field, "message": err.get("msg", ""),
-                        "type": err.get("type", "")})
+        text = str(err.get("msg", "")).removeprefix("Value error, ")
+        details.append({"in": place, "field": field, "message": text, "type": err.get("type", "")})
     first = details[0] if details else {"in": "request", "field": "", "message": "invalid"}
     if first.get("type") == "json_invalid":
         ctx = errors[0].get("ctx") or {}
