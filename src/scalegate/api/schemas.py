@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from scalegate.domain.use_case import Charter
 from scalegate.services.registry import UseCaseDocument
+
+#: a row id in a path: bounded to what an Integer column holds on every backend
+RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 #: a JSON object whose shape the services document (decisions, reports, results)
 JsonObject = dict[str, Any]

@@ -9,7 +9,7 @@ from fastapi import APIRouter, File, Form, Query, UploadFile, status
 from scalegate.api.routers import API_PREFIX
 from scalegate.api.auth import Contributor, Viewer
 from scalegate.api.routers.checks import upload_limit
-from scalegate.api.schemas import JsonObject
+from scalegate.api.schemas import JsonObject, RowId
 from scalegate.api.uploads import uploads
 from scalegate.services import drift, monitoring
 
@@ -138,6 +138,6 @@ def log_labels(
 
 
 @router.get("/use-cases/{slug}/batches/{batch_id}", response_model=JsonObject)
-def show_batch(caller: Viewer, slug: str, batch_id: int) -> dict[str, Any]:
+def show_batch(caller: Viewer, slug: str, batch_id: RowId) -> dict[str, Any]:
     """Everything stored about one batch: drift report, estimate, performance, profile."""
     return monitoring.batch_detail(caller.store, slug, batch_id)

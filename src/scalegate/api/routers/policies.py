@@ -20,7 +20,7 @@ def _out(pv: Any) -> PolicyOut:
 
 @router.get("/policy", response_model=PolicyOut)
 def show_policy(
-    caller: Viewer, version: int | None = Query(None, ge=1, description="[default: active]")
+    caller: Viewer, version: int | None = Query(None, ge=1, le=2**31 - 1, description="[default: active]")
 ) -> PolicyOut:
     """The active policy (or one version) as stored YAML."""
     pv = policies.active(caller.store) if version is None else policies.get_version(

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request, status
 
 from scalegate.api.routers import API_PREFIX
 from scalegate.api.auth import Viewer, store_of
-from scalegate.api.schemas import LoginIn, TokenCreated, TokenIn
+from scalegate.api.schemas import LoginIn, RowId, TokenCreated, TokenIn
 from scalegate.domain.token import TokenInfo
 from scalegate.services import auth
 
@@ -41,7 +41,7 @@ def create_token(caller: Viewer, body: TokenIn) -> TokenCreated:
 
 
 @router.delete("/tokens/{token_id}", response_model=TokenInfo)
-def revoke_token(caller: Viewer, token_id: int) -> TokenInfo:
+def revoke_token(caller: Viewer, token_id: RowId) -> TokenInfo:
     """Revoke a token at once (its owner or an admin)."""
     return auth.revoke_token(caller.store, token_id, actor=caller.actor)
 
