@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from typing import Annotated
 
 import typer
@@ -26,12 +25,15 @@ def serve(
     port: Annotated[int, typer.Option(help="Port", min=1, max=65535)] = 8765,
 ) -> None:
     """Serve the REST API (OpenAPI at /docs) on HOST:PORT until interrupted."""
-    missing = [m for m in ("fastapi", "uvicorn", "multipart") if importlib.util.find_spec(m) is None]
-    if missing:
+    try:
+        import fastapi  # noqa: F401
+        import multipart  # noqa: F401
+        import uvicorn
+    except ImportError as exc:
         raise MissingExtraError(
-            f"the server needs {', '.join(missing)}; install it with: pip install 'scalegate[api]'"
-        )
-    import uvicorn
+            f"the server needs {exc.name or 'FastAPI and Uvicorn'}; install it with: "
+            "pip install 'scalegate[api]'"
+        ) from None
 
     from scalegate.api import create_app
     from scalegate.store.database import redact
