@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "services"))
-from svc_support import scored  # noqa: E402
+from svc_support import scored
 
 #: the user who stands for each role in the tests (see TEAM in tests/conftest.py)
 ROLE_USER = {"viewer": "vic", "contributor": "carla", "approver": "rita", "admin": "ada"}

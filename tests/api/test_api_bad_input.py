@@ -76,8 +76,14 @@ CASES: list[tuple[str, str, dict[str, Any], int, tuple[str, ...]]] = [
     (
         "POST",
         "/api/v1/use-cases/uc/waivers",
-        {"json": {"gate": "pilot", "criterion": "charter", "justification": "j" * 20,
-                  "expires": "tomorrow"}},
+        {
+            "json": {
+                "gate": "pilot",
+                "criterion": "charter",
+                "justification": "j" * 20,
+                "expires": "tomorrow",
+            }
+        },
         422,
         ("'expires'",),
     ),
@@ -125,10 +131,13 @@ def test_uploads_over_the_limit_get_413_and_write_nothing(api: tuple[Workspace, 
     before = snapshot(ws.url)
     big = ("batch.csv", b"id,credit_score\n" + b"1,700\n" * 5_000, "text/csv")
     r = client.post(
-        "/api/v1/use-cases/uc/monitors/default/batches", headers=ws.auth("admin"), files={"data": big}
+        "/api/v1/use-cases/uc/monitors/default/batches",
+        headers=ws.auth("admin"),
+        files={"data": big},
     )
     body = _problem(r, 413, "upload limit", "SCALEGATE_MAX_UPLOAD_MB")
     assert body["error"] == "too_large"
+
     # a body streamed without Content-Length is counted as it arrives
     def chunks() -> Iterator[bytes]:
         for _ in range(100):
@@ -147,9 +156,14 @@ def test_uploads_over_the_limit_get_413_and_write_nothing(api: tuple[Workspace, 
     ("upload", "needles"),
     [
         (("batch.csv", b"\x00\x01\x02binary\xff\xfe", "text/csv"), ("batch.csv",)),
-        (("batch.parquet", b"this is not parquet at all", "application/octet-stream"),
-         ("batch.parquet",)),
-        (("batch.xlsx", b"PK\x03\x04", "application/octet-stream"), ("batch.xlsx", "unknown file type")),
+        (
+            ("batch.parquet", b"this is not parquet at all", "application/octet-stream"),
+            ("batch.parquet",),
+        ),
+        (
+            ("batch.xlsx", b"PK\x03\x04", "application/octet-stream"),
+            ("batch.xlsx", "unknown file type"),
+        ),
         (("batch.csv", b"", "text/csv"), ("empty",)),
         (("", b"a,b\n1,2\n", "text/csv"), ("'data'",)),
         (("batch.csv", b"id,x\n1,2\n3\n", "text/csv"), ("batch.csv",)),
@@ -197,9 +211,17 @@ def test_a_client_computed_result_with_wrong_fields_is_refused(api: tuple[Worksp
     r = client.post(
         "/api/v1/use-cases/uc/checks",
         headers=ws.auth("contributor"),
-        json={"result": {"contract": "c", "version": "1", "rows": -1, "columns": 1,
-                         "results": [], "started": "2026-01-01T00:00:00Z",
-                         "finished": "2026-01-01T00:00:01Z"}},
+        json={
+            "result": {
+                "contract": "c",
+                "version": "1",
+                "rows": -1,
+                "columns": 1,
+                "results": [],
+                "started": "2026-01-01T00:00:00Z",
+                "finished": "2026-01-01T00:00:01Z",
+            }
+        },
     )
     _problem(r, 422, "rows")
     assert snapshot(ws.url) == before

@@ -109,7 +109,9 @@ RECIPES: dict[tuple[str, str], Recipe] = {
     ("GET", "/api/v1/use-cases/{slug}/batches/{batch_id}"): Recipe(200, _get()),
     ("POST", "/api/v1/use-cases/{slug}/alert-rules"): Recipe(
         201,
-        lambda ws, role: {"json": {"name": "r2", "metric": "drift_share", "op": ">", "threshold": 0.3}},
+        lambda ws, role: {
+            "json": {"name": "r2", "metric": "drift_share", "op": ">", "threshold": 0.3}
+        },
     ),
     ("GET", "/api/v1/use-cases/{slug}/alert-rules"): Recipe(200, _get()),
     ("POST", "/api/v1/use-cases/{slug}/alert-rules/{monitor}/{name}/disable"): Recipe(

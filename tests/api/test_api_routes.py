@@ -55,9 +55,10 @@ def test_password_login_issues_a_token_and_failures_are_audited(
     r = client.post("/api/v1/login", json={"username": "rita", "password": PASSWORD})
     assert r.status_code == 201
     token = r.json()["token"]
-    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).json()[
-        "username"
-    ] == "rita"
+    assert (
+        client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).json()["username"]
+        == "rita"
+    )
     r = client.post("/api/v1/login", json={"username": "rita", "password": "guess guess"})
     assert r.status_code == 401
     assert r.json() == {
@@ -136,12 +137,18 @@ def test_data_checks_stored_from_an_upload_and_from_a_client_result(
 def test_monitoring_over_http_matches_the_service(api: tuple[Workspace, Any]) -> None:
     ws, client = api
     h = ws.auth("contributor")
-    r = client.post("/api/v1/use-cases/uc/monitors/default/batches", headers=h,
-                    files={"data": ws.upload("current")})
+    r = client.post(
+        "/api/v1/use-cases/uc/monitors/default/batches",
+        headers=h,
+        files={"data": ws.upload("current")},
+    )
     assert r.status_code == 201, r.text
     logged = r.json()
-    r = client.post("/api/v1/use-cases/uc/monitors/default/labels", headers=h,
-                    files={"data": ws.upload("labels")})
+    r = client.post(
+        "/api/v1/use-cases/uc/monitors/default/labels",
+        headers=h,
+        files={"data": ws.upload("labels")},
+    )
     assert r.status_code == 200, r.text
     assert r.json()["matched"] == 500
     store = open_store(ws.url)
@@ -175,9 +182,17 @@ def test_standalone_drift_matches_the_cli(api: tuple[Workspace, Any], cli) -> No
 def test_alert_rules_over_http(api: tuple[Workspace, Any]) -> None:
     ws, client = api
     h = ws.auth("contributor")
-    r = client.post("/api/v1/use-cases/uc/alert-rules", headers=h, json={
-        "name": "hook", "metric": "drift_share", "op": ">", "threshold": 0.2,
-        "webhook": "https://hooks.example.com/services/SECRET123"})
+    r = client.post(
+        "/api/v1/use-cases/uc/alert-rules",
+        headers=h,
+        json={
+            "name": "hook",
+            "metric": "drift_share",
+            "op": ">",
+            "threshold": 0.2,
+            "webhook": "https://hooks.example.com/services/SECRET123",
+        },
+    )
     assert r.status_code == 201, r.text
     assert "SECRET123" not in r.text
     rules = client.get("/api/v1/use-cases/uc/alert-rules", headers=h).json()

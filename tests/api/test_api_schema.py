@@ -59,32 +59,37 @@ def test_the_document_lists_every_operation(api_schema: tuple[Workspace, Any]) -
     assert len(labels) >= 45
 
 
+def _fuzz(op: Any, mode: GenerationMode, ws: Workspace, failures: list[str]) -> None:
+    """Run ``MAX_EXAMPLES`` generated requests against ``op``; note any 5xx in ``failures``."""
+    names = [p.name for p in op.iter_parameters() if p.location == "path"]
+    known = {k: v for k, v in KNOWN.items() if k in names}
+    strategies = [op.as_strategy(generation_mode=mode)]
+    if known and mode is GenerationMode.POSITIVE:
+        strategies.append(op.as_strategy(generation_mode=mode, path_parameters=known))
+
+    @given(case=st.one_of(strategies))
+    @settings(
+        max_examples=MAX_EXAMPLES,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        derandomize=True,
+        database=None,
+    )
+    def run(case: Any) -> None:
+        response = case.call(headers=ws.auth("admin"))
+        if response.status_code >= 500:
+            failures.append(f"{op.label}: {response.status_code} {response.text[:300]}")
+
+    try:
+        run()
+    except Unsatisfiable:  # nothing in this operation can be made invalid (GET /me...)
+        assert mode is GenerationMode.NEGATIVE, op.label
+
+
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
 def test_no_server_errors(api_schema: tuple[Workspace, Any], mode: GenerationMode) -> None:
     ws, schema = api_schema
     failures: list[str] = []
     for op in _operations(schema):
-        names = [p.name for p in op.iter_parameters() if p.location == "path"]
-        known = {k: v for k, v in KNOWN.items() if k in names}
-        strategies = [op.as_strategy(generation_mode=mode)]
-        if known and mode is GenerationMode.POSITIVE:
-            strategies.append(op.as_strategy(generation_mode=mode, path_parameters=known))
-
-        @given(case=st.one_of(strategies))
-        @settings(
-            max_examples=MAX_EXAMPLES,
-            deadline=None,
-            suppress_health_check=list(HealthCheck),
-            derandomize=True,
-            database=None,
-        )
-        def run(case: Any) -> None:
-            response = case.call(headers=ws.auth("admin"))
-            if response.status_code >= 500:
-                failures.append(f"{op.label}: {response.status_code} {response.text[:300]}")
-
-        try:
-            run()
-        except Unsatisfiable:  # nothing in this operation can be made invalid (GET /me...)
-            assert mode is GenerationMode.NEGATIVE, op.label
+        _fuzz(op, mode, ws, failures)
     assert not failures, "\n".join(failures)

@@ -105,7 +105,9 @@ def test_failed_logins_look_alike_and_are_audited(team) -> None:
     events = _events(team, "auth.login_failed")
     reasons = {e["subject_id"]: e["after"]["reason"] for e in events}
     assert reasons == {"ben": "wrong password", "ghost": "unknown user", "vic": "no password set"}
-    assert "wrong password" not in json.dumps([e["after"] for e in events if e["subject_id"] == "vic"])
+    assert "wrong password" not in json.dumps(
+        [e["after"] for e in events if e["subject_id"] == "vic"]
+    )
     assert audit.verify(team).ok
 
 

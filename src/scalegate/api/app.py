@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib.metadata import version
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
-from importlib.metadata import version
 from scalegate.api import errors
 from scalegate.api.limits import BodyLimit
 from scalegate.api.metrics import MetricsMiddleware, RequestMetrics

@@ -25,7 +25,8 @@ from scalegate.store import Store
 bearer = HTTPBearer(
     auto_error=False,
     bearerFormat="sg_ token",
-    description="An API token from 'scalegate token create', sent as 'Authorization: Bearer sg_...'",
+    description="An API token from 'scalegate token create' "
+    "(sent as 'Authorization: Bearer sg_...')",
 )
 
 

@@ -38,7 +38,9 @@ class RequestMetrics:
             counts[-1] += 1  # +Inf
             self._sums[key] += seconds
 
-    def render(self, gauges: Mapping[str, tuple[str, Iterable[tuple[dict[str, str], float]]]]) -> str:
+    def render(
+        self, gauges: Mapping[str, tuple[str, Iterable[tuple[dict[str, str], float]]]]
+    ) -> str:
         """The exposition text: request metrics, then ``gauges`` (name -> (help, samples))."""
         out = [
             "# HELP scalegate_http_requests_total HTTP requests answered, by route and status.",
@@ -49,8 +51,8 @@ class RequestMetrics:
             buckets = sorted((k, list(v)) for k, v in self._buckets.items())
             sums = dict(self._sums)
         for (method, route, status), n in counts:
-            labels = _labels({"method": method, "route": route, "status": status})
-            out.append(f"scalegate_http_requests_total{labels} {n}")
+            key = _labels({"method": method, "route": route, "status": status})
+            out.append(f"scalegate_http_requests_total{key} {n}")
         out += [
             "# HELP scalegate_http_request_duration_seconds Time to answer HTTP requests.",
             "# TYPE scalegate_http_request_duration_seconds histogram",
@@ -59,9 +61,8 @@ class RequestMetrics:
             base = {"method": method, "route": route}
             for bound, n in zip((*BUCKETS, float("inf")), bucket_counts, strict=True):
                 le = "+Inf" if bound == float("inf") else repr(bound)
-                out.append(
-                    f"scalegate_http_request_duration_seconds_bucket{_labels({**base, 'le': le})} {n}"
-                )
+                bucket = _labels({**base, "le": le})
+                out.append(f"scalegate_http_request_duration_seconds_bucket{bucket} {n}")
             out.append(
                 f"scalegate_http_request_duration_seconds_sum{_labels(base)} "
                 f"{sums[(method, route)]!r}"
@@ -71,8 +72,8 @@ class RequestMetrics:
             )
         for name, (help_text, samples) in gauges.items():
             out += [f"# HELP {name} {help_text}", f"# TYPE {name} gauge"]
-            for labels, value in samples:
-                out.append(f"{name}{_labels(labels)} {value:g}")
+            for sample_labels, value in samples:
+                out.append(f"{name}{_labels(sample_labels)} {value:g}")
         return "\n".join(out) + "\n"
 
 

@@ -70,11 +70,15 @@ class Uploads:
 def _rename(exc: ScalegateError, folder: Path) -> None:
     """Replace the temporary folder in ``exc``'s message and fields by nothing, so that
     ``/tmp/x/data/batch.csv: line 3 ...`` reads ``batch.csv: line 3 ...``."""
-    prefixes = sorted(
-        (f"{p}/" for p in [folder, *(d for d in folder.iterdir() if d.is_dir())]),
-        key=len,
-        reverse=True,
-    ) if folder.exists() else [f"{folder}/"]
+    prefixes = (
+        sorted(
+            (f"{p}/" for p in [folder, *(d for d in folder.iterdir() if d.is_dir())]),
+            key=len,
+            reverse=True,
+        )
+        if folder.exists()
+        else [f"{folder}/"]
+    )
 
     def clean(text: str) -> str:
         for prefix in prefixes:

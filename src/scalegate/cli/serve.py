@@ -41,7 +41,6 @@ def serve(
     st = state(ctx)
     app = create_app(st.settings, store=st.store)
     console.print(
-        f"serving {redact(st.store.url)} on http://{host}:{port} (API docs at /docs); "
-        "Ctrl+C stops"
+        f"serving {redact(st.store.url)} on http://{host}:{port} (API docs at /docs); Ctrl+C stops"
     )
     uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)

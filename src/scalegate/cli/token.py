@@ -60,7 +60,9 @@ def create(
         print_json({"token": text, **info.model_dump(mode="json")})
         return
     until = info.expires_at.date().isoformat() if info.expires_at else "never"
-    console.print(f"token {info.id} for [bold]{info.username}[/] ({esc(info.name)}), expires {until}:")
+    console.print(
+        f"token {info.id} for [bold]{info.username}[/] ({esc(info.name)}), expires {until}:"
+    )
     print(text)
     console.print("[dim]copy it now: it is stored hashed and will not be shown again[/]")
 

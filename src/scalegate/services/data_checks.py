@@ -193,4 +193,3 @@ def result_from_dict(data: Any, *, source: str = "request body") -> CheckResult:
         finished=doc.finished,
         profile=profile,
     )
-

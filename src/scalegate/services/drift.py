@@ -68,7 +68,8 @@ def compare(
     prediction: str | None = None,
 ) -> DriftReport:
     """Compare the data at ``current_path`` with the reference at ``reference_path``."""
-    from scalegate.engine.drift import compare as compare_, load_config, summarize
+    from scalegate.engine.drift import compare as compare_
+    from scalegate.engine.drift import load_config, summarize
 
     cfg = load_config(config_text, config_source) if config_text is not None else None
     ref = reference(reference_path, cfg, prediction)

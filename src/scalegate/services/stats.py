@@ -6,8 +6,7 @@ from dataclasses import dataclass
 
 from scalegate.domain.stage import Stage
 from scalegate.domain.user import Role
-from scalegate.store import Store
-from scalegate.store import stats
+from scalegate.store import Store, stats
 
 
 @dataclass(frozen=True)

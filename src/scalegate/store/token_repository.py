@@ -77,6 +77,4 @@ def password_hash(conn: Connection, username: str) -> str | None:
 
 
 def set_password_hash(conn: Connection, username: str, value: str | None) -> None:
-    conn.execute(
-        update(t.users).where(t.users.c.username == username).values(password_hash=value)
-    )
+    conn.execute(update(t.users).where(t.users.c.username == username).values(password_hash=value))

@@ -6,8 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter, Query, status
 
-from scalegate.api.routers import API_PREFIX
 from scalegate.api.auth import Contributor, Viewer
+from scalegate.api.routers import API_PREFIX
 from scalegate.api.schemas import JsonObject, RuleIn
 from scalegate.domain.alert import Alert, Delivery
 from scalegate.services import alerts
@@ -47,7 +47,9 @@ def list_rules(
 @router.post("/use-cases/{slug}/alert-rules/{monitor}/{name}/disable", response_model=JsonObject)
 def disable_rule(caller: Contributor, slug: str, monitor: str, name: str) -> dict[str, Any]:
     """Stop evaluating a rule; its open alert, if any, resolves."""
-    return alerts.disable_rule(caller.store, slug, name, monitor=monitor, actor=caller.actor).public_dict()
+    return alerts.disable_rule(
+        caller.store, slug, name, monitor=monitor, actor=caller.actor
+    ).public_dict()
 
 
 @router.get("/alerts", response_model=list[Alert])

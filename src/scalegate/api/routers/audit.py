@@ -8,8 +8,8 @@ from typing import Any
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
-from scalegate.api.routers import API_PREFIX
 from scalegate.api.auth import Viewer
+from scalegate.api.routers import API_PREFIX
 from scalegate.api.schemas import JsonObject
 from scalegate.services import audit
 

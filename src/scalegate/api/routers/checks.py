@@ -6,8 +6,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, UploadFile, status
 
-from scalegate.api.routers import API_PREFIX
 from scalegate.api.auth import Caller, Contributor, Viewer
+from scalegate.api.routers import API_PREFIX
 from scalegate.api.schemas import CheckResultIn, JsonObject
 from scalegate.api.uploads import uploads
 from scalegate.services import data_checks, drift

@@ -6,8 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter, Query, status
 
-from scalegate.api.routers import API_PREFIX
 from scalegate.api.auth import Approver, Contributor, Viewer
+from scalegate.api.routers import API_PREFIX
 from scalegate.api.schemas import ApproveIn, JsonObject, PromoteIn, PromoteOut, WaiveIn
 from scalegate.domain.evidence import Approval, Waiver
 from scalegate.services import gates

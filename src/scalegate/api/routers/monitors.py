@@ -6,15 +6,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, UploadFile, status
 
-from scalegate.api.routers import API_PREFIX
 from scalegate.api.auth import Contributor, Viewer
+from scalegate.api.routers import API_PREFIX
 from scalegate.api.routers.checks import upload_limit
 from scalegate.api.schemas import JsonObject, RowId
 from scalegate.api.uploads import uploads
 from scalegate.services import drift, monitoring
 
 router = APIRouter(prefix=API_PREFIX, tags=["monitoring"])
-
 
 
 @router.post(
@@ -109,7 +108,9 @@ def log_batch(
     """Log a production batch: drift against the reference, estimated performance, alerts."""
     with uploads(upload_limit(caller)) as files:
         path = files.save(data, field="data")
-        result = monitoring.log_batch(caller.store, slug, str(path), actor=caller.actor, monitor=name)
+        result = monitoring.log_batch(
+            caller.store, slug, str(path), actor=caller.actor, monitor=name
+        )
     return result.to_dict()
 
 

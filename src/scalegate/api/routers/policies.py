@@ -6,8 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter, Query, status
 
-from scalegate.api.routers import API_PREFIX
 from scalegate.api.auth import Admin, Viewer
+from scalegate.api.routers import API_PREFIX
 from scalegate.api.schemas import JsonObject, PolicyIn, PolicyOut
 from scalegate.services import policies
 
@@ -20,11 +20,14 @@ def _out(pv: Any) -> PolicyOut:
 
 @router.get("/policy", response_model=PolicyOut)
 def show_policy(
-    caller: Viewer, version: int | None = Query(None, ge=1, le=2**31 - 1, description="[default: active]")
+    caller: Viewer,
+    version: int | None = Query(None, ge=1, le=2**31 - 1, description="[default: active]"),
 ) -> PolicyOut:
     """The active policy (or one version) as stored YAML."""
-    pv = policies.active(caller.store) if version is None else policies.get_version(
-        caller.store, version
+    pv = (
+        policies.active(caller.store)
+        if version is None
+        else policies.get_version(caller.store, version)
     )
     return _out(pv)
 

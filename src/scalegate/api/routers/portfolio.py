@@ -6,8 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter, Query
 
-from scalegate.api.routers import API_PREFIX
 from scalegate.api.auth import Viewer
+from scalegate.api.routers import API_PREFIX
 from scalegate.api.schemas import JsonObject
 from scalegate.services import portfolio
 

@@ -35,8 +35,14 @@ async def metrics(caller: Viewer, request: Request) -> PlainTextResponse:
             "Use cases per stage.",
             [({"stage": k}, v) for k, v in c.use_cases.items()],
         ),
-        "scalegate_alerts": ("Alerts per status.", [({"status": k}, v) for k, v in c.alerts.items()]),
-        "scalegate_users": ("Active users per role.", [({"role": k}, v) for k, v in c.users.items()]),
+        "scalegate_alerts": (
+            "Alerts per status.",
+            [({"status": k}, v) for k, v in c.alerts.items()],
+        ),
+        "scalegate_users": (
+            "Active users per role.",
+            [({"role": k}, v) for k, v in c.users.items()],
+        ),
         "scalegate_audit_events": ("Events in the audit chain.", [({}, c.audit_events)]),
     }
     text = request.app.state.metrics.render(gauges)

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from fastapi import APIRouter, Query, Request, status
 
-from scalegate.api.routers import API_PREFIX
 from scalegate.api.auth import Viewer, store_of
+from scalegate.api.routers import API_PREFIX
 from scalegate.api.schemas import LoginIn, RowId, TokenCreated, TokenIn
 from scalegate.domain.token import TokenInfo
 from scalegate.services import auth

@@ -6,8 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter, Query, status
 
-from scalegate.api.routers import API_PREFIX
 from scalegate.api.auth import Contributor, Viewer
+from scalegate.api.routers import API_PREFIX
 from scalegate.api.schemas import EvidenceIn, JsonObject, RetireIn, UseCaseChanges, UseCaseIn
 from scalegate.domain.evidence import Evidence
 from scalegate.domain.use_case import UseCase

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from scalegate.api.routers import API_PREFIX
 from scalegate.api.auth import Admin, Viewer
+from scalegate.api.routers import API_PREFIX
 from scalegate.api.schemas import PasswordIn, UserChanges, UserIn
 from scalegate.domain.user import User
 from scalegate.services import auth, users
