@@ -120,8 +120,9 @@ def test_bad_requests_name_the_problem_and_write_nothing(
 ) -> None:
     ws, client = api
     before = snapshot(ws.url)
-    headers = {**ws.auth("admin"), **kwargs.pop("headers", {})}
-    r = client.request(method, path, headers=headers, **kwargs)
+    headers = {**ws.auth("admin"), **kwargs.get("headers", {})}
+    rest = {k: v for k, v in kwargs.items() if k != "headers"}
+    r = client.request(method, path, headers=headers, **rest)
     _problem(r, status, *needles)
     assert snapshot(ws.url) == before
 

@@ -11,6 +11,7 @@ from scalegate.api.routers import API_PREFIX
 from scalegate.api.routers.checks import upload_limit
 from scalegate.api.schemas import JsonObject, RowId
 from scalegate.api.uploads import uploads
+from scalegate.domain.monitoring import Task
 from scalegate.services import drift, monitoring
 
 router = APIRouter(prefix=API_PREFIX, tags=["monitoring"])
@@ -28,7 +29,7 @@ def create_monitor(
     model_name: Annotated[str, Form(description="Model name, e.g. churn-gbm")],
     model_version: Annotated[str, Form(description="Model version")],
     name: Annotated[str, Form(description="Monitor name")] = "default",
-    task: Annotated[str | None, Form(description="classification | regression")] = None,
+    task: Annotated[Task | None, Form(description="Enables performance metrics")] = None,
     artifact_uri: Annotated[str, Form()] = "",
     training_fingerprint: Annotated[str, Form()] = "",
     code_revision: Annotated[str, Form()] = "",
