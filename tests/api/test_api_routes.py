@@ -124,6 +124,8 @@ def test_data_checks_stored_from_an_upload_and_from_a_client_result(
     again = client.get(f"/api/v1/evidence/{posted.json()['evidence']}", headers=ws.auth("viewer"))
     assert again.json()["payload"]["results"] == ev["payload"]["results"]
     assert again.json()["payload"]["profile"] == ev["payload"]["profile"]
+    assert ev["payload"]["dataset"]["source"] == "good.csv"
+    _no_temporary_paths(client, ws)
     # a viewer may check but not store
     r = client.post(
         "/api/v1/checks",
@@ -164,6 +166,19 @@ def test_monitoring_over_http_matches_the_service(api: tuple[Workspace, Any]) ->
         store.close()
     monitors = client.get("/api/v1/use-cases/uc/monitors", headers=h).json()
     assert [m["name"] for m in monitors] == ["default"]
+    _no_temporary_paths(client, ws)
+
+
+def _no_temporary_paths(client: Any, ws: Workspace) -> None:
+    """Nothing stored (evidence, batches, audit chain) names the upload's temporary copy."""
+    h = ws.auth("viewer")
+    stored = [
+        client.get("/api/v1/use-cases/uc/evidence", headers=h).text,
+        client.get("/api/v1/use-cases/uc/monitors/default/batches", headers=h).text,
+        client.get("/api/v1/audit/export", headers=h).text,
+    ]
+    for text in stored:
+        assert "scalegate-upload-" not in text
 
 
 def test_standalone_drift_matches_the_cli(api: tuple[Workspace, Any], cli) -> None:

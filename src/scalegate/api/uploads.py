@@ -68,22 +68,12 @@ class Uploads:
 
 
 def _rename(exc: ScalegateError, folder: Path) -> None:
-    """Replace the temporary folder in ``exc``'s message and fields by nothing, so that
-    ``/tmp/x/data/batch.csv: line 3 ...`` reads ``batch.csv: line 3 ...``."""
-    prefixes = (
-        sorted(
-            (f"{p}/" for p in [folder, *(d for d in folder.iterdir() if d.is_dir())]),
-            key=len,
-            reverse=True,
-        )
-        if folder.exists()
-        else [f"{folder}/"]
-    )
+    """Drop the temporary folder from ``exc``'s message and fields, so that
+    ``/tmp/scalegate-upload-x/data/batch.csv: line 3 ...`` reads ``batch.csv: line 3 ...``."""
+    saved = re.compile(re.escape(str(folder)) + r"/[^/]+/")
 
     def clean(text: str) -> str:
-        for prefix in prefixes:
-            text = text.replace(prefix, "")
-        return text.replace(str(folder), "upload")
+        return saved.sub("", text).replace(str(folder), "upload")
 
     exc.message = clean(exc.message)
     exc.args = (exc.message,)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, UploadFile, status
@@ -38,8 +39,9 @@ def check(
             data_checks.can_record(caller.store, use_case, actor=caller.actor)
         path = files.save(data, field="data")
         result = data_checks.run(str(path), spec, profile=profile)
+    # the run names the uploaded file, not the temporary copy it was read from
+    result = dataclasses.replace(result, source=path.name)
     out = result.to_dict()
-    out["source"] = data.filename or out["source"]
     if use_case is not None:
         out["evidence"] = data_checks.record(caller.store, use_case, result, actor=caller.actor).ref
     return out
