@@ -100,6 +100,38 @@ class PermissionDeniedError(ScalegateError):
     http_status = 403
 
 
+class AuthenticationError(ScalegateError):
+    """The caller could not be identified: no, unknown, expired or revoked credentials."""
+
+    code = "unauthenticated"
+    http_status = 401
+
+
+class UnknownTokenError(AuthenticationError):
+    """A bearer token that scalegate never issued (or that was mistyped)."""
+
+    code = "unknown_token"
+
+
+class TokenExpiredError(AuthenticationError):
+    """A bearer token past its expiry time."""
+
+    code = "token_expired"
+
+
+class TokenRevokedError(AuthenticationError):
+    """A bearer token that was revoked."""
+
+    code = "token_revoked"
+
+
+class PayloadTooLargeError(ScalegateError):
+    """An upload larger than the configured limit."""
+
+    code = "too_large"
+    http_status = 413
+
+
 class UnknownChoiceError(ValidationError):
     """A value outside a fixed set (stage, risk tier, role, domain, criterion kind...)."""
 
@@ -122,12 +154,17 @@ class StoreError(ScalegateError):
 
 
 __all__ = [
+    "AuthenticationError",
     "ConflictError",
     "DocumentError",
     "NotFoundError",
+    "PayloadTooLargeError",
     "PermissionDeniedError",
     "ScalegateError",
     "StoreError",
+    "TokenExpiredError",
+    "TokenRevokedError",
     "UnknownChoiceError",
+    "UnknownTokenError",
     "ValidationError",
 ]

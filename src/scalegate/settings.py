@@ -26,6 +26,12 @@ class Settings(BaseSettings):
         None,
         description="The user the CLI acts as for changes (same as --as).",
     )
+    max_upload_mb: float = Field(
+        512,
+        gt=0,
+        description="Largest file the API accepts in one upload, in MB (larger ones get 413). "
+        "Default: 512",
+    )
 
 
 def load(**overrides: object) -> Settings:

@@ -23,6 +23,8 @@ from scalegate.cli import (
     monitor,
     policy,
     portfolio,
+    serve,
+    token,
     usecase,
     user,
 )
@@ -86,11 +88,13 @@ app.add_typer(audit.app, name="audit")
 app.add_typer(contract.app, name="contract")
 app.add_typer(monitor.app, name="monitor")
 app.add_typer(alert.app, name="alert")
+app.add_typer(token.app, name="token")
 gate.register(app)
 check.register(app)
 drift.register(app)
 portfolio.register(app)
 demo.register(app)
+serve.register(app)
 
 
 def run(argv: Sequence[str] | None = None) -> int:

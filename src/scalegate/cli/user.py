@@ -103,3 +103,25 @@ def list_(
             "yes" if u.active else "[red]no[/]",
         )
     console.print(table)
+
+
+@app.command("password")
+def password(
+    ctx: typer.Context,
+    username: Annotated[str, typer.Argument(help="Whose password (yourself, or anyone as admin)")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input")
+    ] = False,
+) -> None:
+    """Set a login password (prompted twice, or read from stdin); stored as a scrypt hash."""
+    import sys
+
+    from scalegate.services import auth
+
+    if password_stdin:
+        secret = sys.stdin.readline().rstrip("\r\n")
+    else:
+        secret = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    st = state(ctx)
+    auth.set_password(st.store, username, secret, actor=st.actor)
+    console.print(f"password set for [bold]{username}[/]")

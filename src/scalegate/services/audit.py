@@ -36,19 +36,27 @@ def event_dict(ev: AuditEvent) -> dict[str, Any]:
     }
 
 
-def export(store: Store, out: IO[str]) -> int:
-    """Write every event as one JSON object per line; return how many.
+def export_lines(store: Store) -> Iterator[str]:
+    """Every event as one line of JSON (with its newline), oldest first, read in one
+    transaction while the caller consumes them.
 
     ``before``/``after`` keep their exact canonical text in ``before_json``/``after_json`` so
     an auditor can recompute each hash from the export alone.
     """
-    n = 0
     with store.read() as conn:
         for ev in iter_events(conn):
             row = event_dict(ev)
             row["before_json"], row["after_json"] = ev.before, ev.after
-            out.write(json.dumps(row, ensure_ascii=False) + "\n")
-            n += 1
+            yield json.dumps(row, ensure_ascii=False) + "\n"
+
+
+def export(store: Store, out: IO[str]) -> int:
+    """Write every event as one JSON object per line (see :func:`export_lines`); return
+    how many."""
+    n = 0
+    for line in export_lines(store):
+        out.write(line)
+        n += 1
     return n
 
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from scalegate.audit import canonical_json
+from scalegate.domain.contract import Severity
 from scalegate.domain.evidence import Evidence
 from scalegate.domain.user import Role
 from scalegate.gates import DATA_CHECK
@@ -18,6 +21,38 @@ from scalegate.store import Store
 if TYPE_CHECKING:
     from scalegate.domain.contract import Contract
     from scalegate.engine.results import CheckResult, RuleResult
+
+
+class _RuleRunDocument(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: str = Field(min_length=1, max_length=300)
+    rule: str = Field(min_length=1, max_length=100)
+    column: str | None = None
+    severity: Severity
+    status: Literal["pass", "fail", "skipped", "error"]
+    failing: int = Field(0, ge=0)
+    total: int = Field(0, ge=0)
+    fraction: float = Field(0.0, ge=0, le=1)
+    threshold: float = Field(1.0, ge=0, le=1)
+    examples: list[Any] = Field(default_factory=list, max_length=100)
+    reason: str = ""
+
+
+class _CheckRunDocument(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    contract: str = Field(min_length=1, max_length=200)
+    version: str = Field(max_length=100)
+    source: str = Field("", max_length=2000)
+    backend: str = Field("", max_length=50)
+    rows: int = Field(ge=0)
+    columns: int = Field(ge=0)
+    results: list[_RuleRunDocument]
+    schema_: dict[str, str] = Field(default_factory=dict, alias="schema")
+    started: datetime
+    finished: datetime
+    profile: dict[str, Any] | None = None
 
 
 def load_contract(text: str, source: str) -> Contract:
@@ -110,3 +145,51 @@ def _listed(results: tuple[RuleResult, ...], what: str, shown: int = 3) -> str:
     ids = ", ".join(r.id for r in results[:shown])
     more = f" and {len(results) - shown} more" if len(results) > shown else ""
     return f"{len(results)} {what} ({ids}{more})"
+
+
+def result_from_dict(data: Any, *, source: str = "request body") -> CheckResult:
+    """A check run computed elsewhere (``CheckResult.to_dict()``, e.g. by a pipeline next to
+    its data), validated field by field; errors name ``source`` and the field.
+
+    Derived fields (``passed``, ``summary``) are recomputed from the rule results, never
+    trusted; a ``profile``, if present, must read back as a dataset profile.
+    """
+    import pydantic
+
+    from scalegate.domain import documents
+    from scalegate.engine.profile import DatasetProfile
+    from scalegate.engine.results import CheckResult, RuleResult, Status
+
+    try:
+        doc = _CheckRunDocument.model_validate(data)
+    except pydantic.ValidationError as exc:
+        raise documents.field_error(exc, what=f"{source} field") from None
+    profile = DatasetProfile.from_dict(doc.profile) if doc.profile is not None else None
+    return CheckResult(
+        contract=doc.contract,
+        version=doc.version,
+        source=doc.source,
+        backend=doc.backend,
+        rows=doc.rows,
+        columns=doc.columns,
+        results=tuple(
+            RuleResult(
+                id=r.id,
+                rule=r.rule,
+                column=r.column,
+                severity=r.severity,
+                status=Status(r.status),
+                failing=r.failing,
+                total=r.total,
+                fraction=r.fraction,
+                threshold=r.threshold,
+                examples=tuple(r.examples),
+                reason=r.reason,
+            )
+            for r in doc.results
+        ),
+        schema=dict(doc.schema_),
+        started=doc.started,
+        finished=doc.finished,
+        profile=profile,
+    )

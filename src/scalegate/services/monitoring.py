@@ -28,7 +28,7 @@ from scalegate.domain.evidence import EvidenceStatus
 from scalegate.domain.monitoring import DriftStatus, Task
 from scalegate.domain.stage import Stage
 from scalegate.domain.user import Role
-from scalegate.errors import ConflictError, NotFoundError, ValidationError
+from scalegate.errors import ConflictError, NotFoundError, UnknownChoiceError, ValidationError
 from scalegate.services.access import require
 from scalegate.services.clock import aware, utcnow
 from scalegate.services.registry import use_case_in
@@ -415,6 +415,8 @@ def create(
     for label, value in (("model name", model_name), ("model version", model_version)):
         if not value or not value.strip():
             raise ValidationError(f"the {label} is required", field=label.replace(" ", "_"))
+    if task is not None and task not in {t.value for t in Task}:
+        raise UnknownChoiceError.of("task", task, [t.value for t in Task])
     task = Task(task) if task is not None else None
     with store.read() as conn:  # fail before reading any data
         require(conn, actor, Role.CONTRIBUTOR, doing="creating a monitor")

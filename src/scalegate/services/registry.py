@@ -27,6 +27,8 @@ from scalegate.store import Store
 from scalegate.store import repositories as repo
 from scalegate.store.audit_log import append_event
 
+#: the largest id an Integer column holds on every backend (PostgreSQL: 32-bit)
+MAX_ID = 2**31 - 1
 EVIDENCE_KIND_PATTERN = r"^[a-z][a-z0-9_.-]{0,63}$"
 
 
@@ -335,8 +337,10 @@ def list_evidence(store: Store, slug: str, *, kind: str | None = None) -> list[E
 
 def get_evidence(store: Store, ref: str) -> Evidence:
     raw = ref.removeprefix("ev-")
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):
         raise ValidationError(f"evidence id '{ref}' should look like ev-12", field="evidence")
+    if len(raw) > 10 or int(raw) > MAX_ID:  # beyond any stored id (and the column's range)
+        raise NotFoundError.named("evidence", ref)
     with store.read() as conn:
         ev = repo.get_evidence(conn, int(raw))
     if ev is None:

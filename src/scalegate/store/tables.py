@@ -42,6 +42,24 @@ users = Table(
     Column("domains", JSON, nullable=False),
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", UTCDateTime, nullable=False),
+    #: scrypt hash of the web login password (``scrypt$n$r$p$salt$hash``); None: no login
+    Column("password_hash", String(300), nullable=True),
+)
+
+#: bearer tokens for programs; only the SHA-256 of the token is stored
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(100), nullable=False, index=True),
+    Column("name", String(100), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("prefix", String(20), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", String(100), nullable=False),
+    Column("expires_at", UTCDateTime, nullable=True),
+    Column("revoked_at", UTCDateTime, nullable=True),
+    Column("last_used_at", UTCDateTime, nullable=True),
 )
 
 use_cases = Table(
