@@ -10,7 +10,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from scalegate.errors import (
+    AuthenticationError,
     ConflictError,
+    ConnectionFailedError,
     DocumentError,
     NotFoundError,
     PermissionDeniedError,
@@ -23,13 +25,18 @@ __version__ = "0.1.0"
 
 if TYPE_CHECKING:
     from scalegate.sdk.local import Client, UseCaseClient, connect
+    from scalegate.sdk.remote import RemoteClient, RemoteUseCase
 
 __all__ = [
+    "AuthenticationError",
     "Client",
     "ConflictError",
+    "ConnectionFailedError",
     "DocumentError",
     "NotFoundError",
     "PermissionDeniedError",
+    "RemoteClient",
+    "RemoteUseCase",
     "ScalegateError",
     "StoreError",
     "UseCaseClient",
@@ -38,13 +45,20 @@ __all__ = [
     "connect",
 ]
 
-_LAZY = {"Client", "UseCaseClient", "connect"}
+#: name -> the SDK module that defines it
+_LAZY = {
+    "Client": "local",
+    "UseCaseClient": "local",
+    "connect": "local",
+    "RemoteClient": "remote",
+    "RemoteUseCase": "remote",
+}
 
 
 def __getattr__(name: str) -> Any:
     # the SDK pulls in SQLAlchemy; import it only when asked for
     if name in _LAZY:
-        from scalegate.sdk import local
+        import importlib
 
-        return getattr(local, name)
+        return getattr(importlib.import_module(f"scalegate.sdk.{_LAZY[name]}"), name)
     raise AttributeError(f"module 'scalegate' has no attribute {name!r}")

@@ -153,14 +153,32 @@ class StoreError(ScalegateError):
     http_status = 503
 
 
+class ServerError(ScalegateError):
+    """A scalegate server failed to answer a request (HTTP 5xx); the SDK over HTTP raises it
+    with the server's message."""
+
+    code = "internal"
+    http_status = 500
+
+
+class ConnectionFailedError(ServerError):
+    """A scalegate server cannot be reached (refused, DNS, TLS, timeout); the message names
+    the URL."""
+
+    code = "unreachable"
+    http_status = 503
+
+
 __all__ = [
     "AuthenticationError",
     "ConflictError",
+    "ConnectionFailedError",
     "DocumentError",
     "NotFoundError",
     "PayloadTooLargeError",
     "PermissionDeniedError",
     "ScalegateError",
+    "ServerError",
     "StoreError",
     "TokenExpiredError",
     "TokenRevokedError",

@@ -26,6 +26,11 @@ class Settings(BaseSettings):
         None,
         description="The user the CLI acts as for changes (same as --as).",
     )
+    token: str | None = Field(
+        None,
+        description="API token the Python SDK sends to a server "
+        "(sg.connect('http://host:port')) when no token= is given.",
+    )
     max_upload_mb: float = Field(
         512,
         gt=0,

@@ -21,6 +21,7 @@ from scalegate.store import Store
 if TYPE_CHECKING:
     from scalegate.domain.contract import Contract
     from scalegate.engine.results import CheckResult
+    from scalegate.sdk.remote import RemoteClient
 
 
 class UseCaseClient:
@@ -276,17 +277,31 @@ class Client:
         self.close()
 
 
-def connect(db: str | None = None, *, user: str | None = None) -> Client:
-    """Open a workspace: ``db`` as for ``--db`` (default ``SCALEGATE_DB`` or ./scalegate.db),
-    ``user`` as for ``--as`` (default ``SCALEGATE_USER``).
+def connect(
+    url_or_db: str | None = None,
+    *,
+    user: str | None = None,
+    token: str | None = None,
+) -> Client | RemoteClient:
+    """Open a workspace.
+
+    With an ``http://`` or ``https://`` URL: a :class:`~scalegate.sdk.remote.RemoteClient` on
+    that server, authenticated by ``token`` (default ``SCALEGATE_TOKEN``; checked now).
+    Otherwise a local :class:`Client`: ``url_or_db`` as for ``--db`` (default ``SCALEGATE_DB``
+    or ./scalegate.db), ``user`` as for ``--as`` (default ``SCALEGATE_USER``).
 
     Example:
         >>> import scalegate as sg
         >>> client = sg.connect("scalegate.db", user="ben")  # doctest: +SKIP
         >>> client.use_case("churn-prediction").gate("production").passed  # doctest: +SKIP
         False
+        >>> remote = sg.connect("https://scalegate.example.com", token="sg_...")  # doctest: +SKIP
     """
     from scalegate import settings
 
-    s = settings.load(db=db, user=user)
+    if url_or_db is not None and url_or_db.startswith(("http://", "https://")):
+        from scalegate.sdk import remote
+
+        return remote.connect(url_or_db, token=token, user=user)
+    s = settings.load(db=url_or_db, user=user)
     return Client(open_store(s.db), user=s.user)

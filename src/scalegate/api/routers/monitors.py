@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, UploadFile, status
@@ -105,12 +106,18 @@ def log_batch(
     slug: str,
     name: str,
     data: Annotated[UploadFile, File(description="Features and predictions")],
+    at: Annotated[
+        datetime | None,
+        Form(
+            description="The batch's time (ISO date-time) [default: its timestamp column, or now]"
+        ),
+    ] = None,
 ) -> dict[str, Any]:
     """Log a production batch: drift against the reference, estimated performance, alerts."""
     with uploads(upload_limit(caller)) as files:
         path = files.save(data, field="data")
         result = monitoring.log_batch(
-            caller.store, slug, str(path), actor=caller.actor, monitor=name
+            caller.store, slug, str(path), actor=caller.actor, monitor=name, at=at
         )
     return result.to_dict()
 
