@@ -413,9 +413,7 @@ def test_batch_time_and_files(remote: sg.RemoteClient, tmp_path: Path) -> None:
 # ---------------------------------------------------------------------------- real server
 
 
-def test_over_a_scalegate_serve_process(team: Any, tmp_path: Path) -> None:
-    if "://" in team.url:
-        pytest.skip("the subprocess test serves a SQLite file")
+def test_over_a_scalegate_serve_process(team: Any, db_url: str, tmp_path: Path) -> None:
     registry.add(team, _charter("credit-limit"), actor="ada", stage=Stage.PILOT)
     token, _ = auth.create_token(team, "ben", "ci", actor="ada")
     sock = _free_socket()
@@ -423,12 +421,14 @@ def test_over_a_scalegate_serve_process(team: Any, tmp_path: Path) -> None:
     sock.close()
     exe = Path(sys.executable).parent / "scalegate"
     env = {k: v for k, v in os.environ.items() if not k.startswith("SCALEGATE_")}
-    proc = subprocess.Popen(
-        [str(exe), "--db", team.url, "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [str(exe), "--db", db_url, "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -437,7 +437,7 @@ def test_over_a_scalegate_serve_process(team: Any, tmp_path: Path) -> None:
                 client = sg.connect(url, token=token)
                 break
             except sg.errors.ConnectionFailedError:
-                assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+                assert proc.poll() is None, log.read_text()
                 assert time.monotonic() < deadline, "scalegate serve did not start"
                 time.sleep(0.2)
         with client:
@@ -451,3 +451,25 @@ def test_over_a_scalegate_serve_process(team: Any, tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_a_monitor_from_a_stored_profile(remote: sg.RemoteClient, local: sg.Client) -> None:
+    """A profile dict (a check run's) is sent as JSON; the server builds the same monitor and
+    the same drift as the local SDK does from that dict."""
+    reference = scored(3_000, seed=1)
+    spec = "contract: ref\ndataset:\n  - row_count: {min: 1}\n"
+    profile = local.check(reference, spec).result.to_dict()["profile"]
+    batch = scored(500, seed=4, drift=True, start_id=70_000).drop("label")
+    found = {}
+    for client, slug in ((remote, "credit-limit"), (local, "credit-twin")):
+        uc = client.use_case(slug)
+        monitor = uc.create_monitor(
+            profile, name="p", model_name="limits", model_version="9", columns={"nope": "x"}
+        )
+        found[slug] = (monitor.to_dict(), uc.log_batch(batch, monitor="p"))
+    (m, logged), (t_m, t_logged) = found["credit-limit"], found["credit-twin"]
+    for key in ("use_case", "created_at", "reference_source"):
+        m.pop(key), t_m.pop(key)
+    assert m == t_m
+    assert logged.drifted == t_logged.drifted and logged.drifted  # the batch drifts
+    assert same(logged.drift, t_logged.drift) and logged.status == t_logged.status

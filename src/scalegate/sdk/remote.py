@@ -41,8 +41,6 @@ if TYPE_CHECKING:
 API_PREFIX = "/api/v1"
 #: the most batches the API hands out in one call (its ``limit`` bound)
 MAX_BATCHES = 10_000
-#: file suffixes the server reads as tables; other paths are read here and sent as Parquet
-_TABLE_SUFFIXES = (".parquet", ".csv", ".ndjson", ".jsonl")
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -254,9 +252,11 @@ def _parquet(data: Any) -> bytes:
 def _table_upload(data: Any, name: str) -> tuple[str, bytes, str]:
     """A multipart file for a table: a single Parquet/CSV/NDJSON file is sent as it is
     (under its own name); anything else is read here and sent as ``name.parquet``."""
+    from scalegate.engine.frames import FORMATS
+
     if isinstance(data, str | Path):
         path = Path(data)
-        if path.is_file() and path.suffix.lower() in _TABLE_SUFFIXES:
+        if path.is_file() and path.suffix.lower() in FORMATS:
             return (path.name, path.read_bytes(), "application/octet-stream")
     return (f"{name}.parquet", _parquet(data), "application/vnd.apache.parquet")
 
@@ -397,7 +397,8 @@ class RemoteUseCase:
         if task is not None:
             form["task"] = task
         for role, column in (columns or {}).items():
-            if column is not None:
+            # as locally, only the known roles are read
+            if column is not None and role in monitoring.ROLES:
                 form[f"{role}_column"] = column
         if isinstance(reference, Mapping):
             text = json.dumps(dict(reference), default=str).encode()
