@@ -335,9 +335,15 @@ def test_bad_input_stores_nothing(
         uc.check(str(tmp_path / "nothing.parquet"), contract=CONTRACT)
     with server.connect("vic") as vic:
         viewer = vic.use_case("credit-limit")
-        with pytest.raises(sg.PermissionDeniedError, match="'vic' is a viewer"):
+        with pytest.raises(sg.PermissionDeniedError) as there:
             # refused before the data is read, as locally
             viewer.check(str(tmp_path / "nothing.parquet"), contract=CONTRACT)
+    with pytest.raises(sg.PermissionDeniedError) as here:
+        sg.Client(local.store, user="vic").use_case("credit-limit").check(
+            str(tmp_path / "nothing.parquet"), contract=CONTRACT
+        )
+    assert str(there.value) == str(here.value)
+    assert str(here.value) == "storing a check run needs the contributor role; 'vic' is a viewer"
     assert registry.list_evidence(local.store, "credit-limit") == []
 
 
