@@ -215,10 +215,7 @@ def portfolio_from_dict(d: Mapping[str, Any]) -> Portfolio:
             departments=tuple(s["departments"]),
             risk_tier=s["risk_tier"],
             business_owner=s.get("business_owner"),
-            blockers=tuple(
-                _criterion({**b, "reason": b["reason"]}, verdict=Verdict.FAIL)
-                for b in s["blockers"]
-            ),
+            blockers=tuple(_criterion(b, verdict=Verdict.FAIL) for b in s["blockers"]),
             why=s["why"],
         )
         for s in d["stalled"]
