@@ -172,6 +172,8 @@ class Cell:
     #: latencies to other load on the machine
     server_cpu_ms: float | None
     statuses: dict[str, int]
+    #: the first answer body (or exception text) seen per non-200 status
+    error_samples: dict[str, str]
 
 
 def run_cell(
@@ -186,6 +188,7 @@ def run_cell(
     """Closed loop: ``concurrency`` threads, one keep-alive client each, for ``duration`` s."""
     latencies: list[list[float]] = [[] for _ in range(concurrency)]
     statuses: list[dict[str, int]] = [{} for _ in range(concurrency)]
+    samples: dict[str, str] = {}
     ready = threading.Barrier(concurrency + 1)
     timing: dict[str, float] = {}
 
@@ -201,10 +204,15 @@ def run_cell(
                 path = path_of(rng)
                 started = time.perf_counter()
                 try:
-                    code = str(client.get(path).status_code)
+                    response = client.get(path)
+                    code, body = str(response.status_code), ""
+                    if code != "200":
+                        body = response.text[:300]
                 except httpx.HTTPError as exc:
-                    code = type(exc).__name__
+                    code, body = type(exc).__name__, str(exc)[:300]
                 elapsed = time.perf_counter() - started
+                if code != "200":
+                    samples.setdefault(code, body)
                 if code == "200":
                     latencies[i].append(elapsed * 1000)
                 statuses[i][code] = statuses[i].get(code, 0) + 1
@@ -246,6 +254,7 @@ def run_cell(
         elapsed_s=elapsed,
         server_cpu_ms=server_cpu,
         statuses=merged,
+        error_samples=samples,
     )
 
 
