@@ -27,6 +27,7 @@ Endpoints: ``GET /api/v1/portfolio``, ``GET /api/v1/use-cases/{slug}`` (random s
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -183,9 +184,13 @@ def run_cell(
     path_of: PathFn,
     concurrency: int,
     duration: float,
-    server: Server,
+    server_cpu: Callable[[], float | None],
 ) -> Cell:
-    """Closed loop: ``concurrency`` threads, one keep-alive client each, for ``duration`` s."""
+    """Closed loop: ``concurrency`` threads, one keep-alive client each, for ``duration`` s.
+
+    No request starts after ``duration``; requests in flight are waited for. ``server_cpu``
+    reads the server's CPU seconds so far (None if unknown).
+    """
     latencies: list[list[float]] = [[] for _ in range(concurrency)]
     statuses: list[dict[str, int]] = [{} for _ in range(concurrency)]
     samples: dict[str, str] = {}
@@ -197,7 +202,10 @@ def run_cell(
         headers = {"Authorization": f"Bearer {token}"}
         limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
         with httpx.Client(base_url=base, headers=headers, timeout=300, limits=limits) as client:
-            client.get("/healthz")  # open the connection before the clock starts
+            # open the connection before the clock starts; a failure is counted below,
+            # request by request, and must never leave the barrier waiting
+            with contextlib.suppress(httpx.HTTPError):
+                client.get("/healthz")
             ready.wait()
             stop = timing["stop"]
             while time.perf_counter() < stop:
@@ -220,14 +228,14 @@ def run_cell(
     threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(concurrency)]
     for th in threads:
         th.start()
-    cpu_before = server.cpu()
+    cpu_before = server_cpu()
     timing["start"] = time.perf_counter()
     timing["stop"] = timing["start"] + duration
     ready.wait()
     for th in threads:
         th.join()
     elapsed = time.perf_counter() - timing["start"]
-    cpu_after = server.cpu()
+    cpu_after = server_cpu()
 
     lat = [v for per in latencies for v in per]
     merged: dict[str, int] = {}
@@ -409,7 +417,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     paths[name],
                     n,
                     args.duration,
-                    server,
+                    server.cpu,
                 )
                 log(
                     f"  {cell.requests} requests, p50 {fmt(cell.p50_ms)} ms, "
@@ -467,5 +475,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
     sys.exit(main())
