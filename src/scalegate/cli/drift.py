@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -13,7 +12,7 @@ from scalegate.cli.common import read_text
 from scalegate.cli.output import console, esc, print_json
 
 if TYPE_CHECKING:
-    from scalegate.engine.drift import DriftConfig, DriftReference, DriftReport
+    from scalegate.engine.drift import DriftReport
 
 VERDICT_STYLE = {"ok": "[green]ok[/]", "drift": "[bold red]drift[/]", "skipped": "[dim]skipped[/]"}
 STATUS_STYLE = {
@@ -21,54 +20,10 @@ STATUS_STYLE = {
     "drift": "[bold yellow]DRIFT[/]",
     "critical": "[bold red]CRITICAL[/]",
 }
-#: JSON files at most this large are tried as a stored profile or reference
-_PROFILE_BYTES = 256 * 1024 * 1024
 
 
 def register(app: typer.Typer) -> None:
     app.command("drift")(drift)
-
-
-def _stored(path: str) -> dict[str, Any] | None:
-    """The JSON of ``path`` if it is a stored profile, check output or drift reference."""
-    file = Path(path)
-    if file.suffix.lower() != ".json" or not file.is_file():
-        return None
-    if file.stat().st_size > _PROFILE_BYTES:
-        return None
-    text = read_text(file, what="reference")
-    if not text.lstrip().startswith("{"):
-        return None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError:
-        return None  # e.g. NDJSON data: read as data
-    if isinstance(data, dict) and (
-        isinstance(data.get("profile"), dict) or {"row_count", "columns"} <= set(data)
-    ):
-        return data
-    return None
-
-
-def _reference(path: str, config: DriftConfig | None, prediction: str | None) -> DriftReference:
-    """The reference at ``path`` with ``config`` (None: a saved reference's own, else the
-    defaults) and ``prediction`` (if given) applied."""
-    from scalegate.engine.drift import DriftConfig, DriftReference, build_reference
-    from scalegate.engine.profile import DatasetProfile
-
-    def adjusted(cfg: DriftConfig) -> DriftConfig:
-        return cfg if prediction is None else cfg.model_copy(update={"prediction": prediction})
-
-    stored = _stored(path)
-    if stored is None:
-        return build_reference(path, config=adjusted(config or DriftConfig()))
-    if "model" in stored and "config" in stored:  # a saved DriftReference
-        saved = DriftReference.from_dict(stored)
-        cfg = adjusted(config or saved.config)
-        return DriftReference(saved.profile, cfg, saved.model, saved.model_reason)
-    data = stored["profile"] if isinstance(stored.get("profile"), dict) else stored
-    profile = DatasetProfile.from_dict(data)
-    return DriftReference.from_profile(profile, config=adjusted(config or DriftConfig()))
 
 
 def render(report: DriftReport, reference: str, current: str) -> None:
@@ -142,6 +97,7 @@ def drift(
     input (a missing file, different columns, a bad config).
     """
     from scalegate.engine.drift import compare, load_config, summarize
+    from scalegate.services.drift import reference as load_reference
 
     cfg = None
     if config_file is not None:
@@ -150,7 +106,7 @@ def drift(
         from scalegate.reports import html as html_report
 
         html_report.ensure_writable(html)
-    ref = _reference(reference, cfg, prediction)
+    ref = load_reference(reference, cfg, prediction)
     report = compare(ref, summarize(current, ref))
     if html is not None:
         from scalegate.reports import html as html_report
