@@ -8,7 +8,7 @@ batch it rests on.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Annotated
 
 from pydantic import Field, model_validator
@@ -50,6 +50,25 @@ def _refs(batches: Iterable[BatchRecord]) -> tuple[str, ...]:
     return tuple(b.ref for b in batches if b.ref is not None)
 
 
+#: one monitor's verdict: (passed, reason, evidence refs)
+Judged = tuple[bool, str, tuple[str, ...]]
+
+
+def _each_monitor(
+    ctx: GateContext, name: str | None, judge: Callable[[MonitorRecord], Judged]
+) -> Outcome:
+    """Judge every monitor the criterion covers; fail naming each monitor that fails."""
+    monitors = _monitors(ctx, name)
+    if isinstance(monitors, str):
+        return Outcome.fail(monitors)
+    verdicts = [judge(m) for m in monitors]
+    refs = [ref for _, _, found in verdicts for ref in found]
+    failed = [reason for ok, reason, _ in verdicts if not ok]
+    if failed:
+        return Outcome.fail("; ".join(failed), *refs)
+    return Outcome.ok("; ".join(reason for _, reason, _ in verdicts), *refs)
+
+
 # ---------------------------------------------------------------- monitoring_active
 class ActiveParams(Params):
     #: the monitor's name; leave out to require every active monitor of the use case
@@ -64,29 +83,20 @@ class ActiveParams(Params):
     "production batches are being logged: the newest is at most max_age_days old",
 )
 def monitoring_active(p: ActiveParams, ctx: GateContext, gate: Stage) -> Outcome:
-    monitors = _monitors(ctx, p.monitor)
-    if isinstance(monitors, str):
-        return Outcome.fail(monitors)
-    problems: list[str] = []
-    fine: list[str] = []
-    refs: list[str] = []
-    for m in monitors:
+    def judge(m: MonitorRecord) -> Judged:
         if not m.batches:
-            problems.append(f"monitor '{m.name}' has logged no batch")
-            continue
+            return False, f"monitor '{m.name}' has logged no batch", ()
         newest = m.batches[0]
-        refs.extend(_refs([newest]))
         age = _age_days(ctx, newest)
         if age > p.max_age_days:
-            problems.append(
+            reason = (
                 f"monitor '{m.name}' last logged a batch {int(age)} days ago, "
                 f"policy allows {p.max_age_days}"
             )
-        else:
-            fine.append(f"'{m.name}' logged {newest.rows:,} rows {int(age)} days ago")
-    if problems:
-        return Outcome.fail("; ".join(problems), *refs)
-    return Outcome.ok("; ".join(fine), *refs)
+            return False, reason, _refs([newest])
+        return True, f"'{m.name}' logged {newest.rows:,} rows {int(age)} days ago", _refs([newest])
+
+    return _each_monitor(ctx, p.monitor, judge)
 
 
 # ---------------------------------------------------------------- no_critical_drift
@@ -104,35 +114,27 @@ class DriftParams(Params):
     "no batch of the last `days` days drifted critically from the reference",
 )
 def no_critical_drift(p: DriftParams, ctx: GateContext, gate: Stage) -> Outcome:
-    monitors = _monitors(ctx, p.monitor)
-    if isinstance(monitors, str):
-        return Outcome.fail(monitors)
     bad_statuses = {DriftStatus.CRITICAL} | ({DriftStatus.DRIFT} if p.fail_on_drift else set())
-    problems: list[str] = []
-    fine: list[str] = []
-    refs: list[str] = []
-    for m in monitors:
+
+    def judge(m: MonitorRecord) -> Judged:
         window = [b for b in m.batches if _age_days(ctx, b) <= p.days]
         if not window:
-            problems.append(f"monitor '{m.name}' logged no batch in the last {p.days} days")
-            continue
+            return False, f"monitor '{m.name}' logged no batch in the last {p.days} days", ()
         bad = [b for b in window if b.status in bad_statuses]
         if bad:
             newest = bad[0]
             what = "critical drift" if newest.status is DriftStatus.CRITICAL else "drift"
-            problems.append(
+            reason = (
                 f"monitor '{m.name}': {_plural(len(bad), 'batch')} of {len(window)} in "
                 f"{p.days} days drifted, newest {what} {int(_age_days(ctx, newest))} days ago"
             )
-            refs.extend(_refs(bad[:3]))
-        else:
-            drifted = sum(b.status is DriftStatus.DRIFT for b in window)
-            note = f", {drifted} with non-critical drift" if drifted else ""
-            fine.append(f"'{m.name}': {_plural(len(window), 'batch')} in {p.days} days{note}")
-            refs.extend(_refs(window[:1]))
-    if problems:
-        return Outcome.fail("; ".join(problems), *refs)
-    return Outcome.ok("; ".join(fine), *refs)
+            return False, reason, _refs(bad[:3])
+        drifted = sum(b.status is DriftStatus.DRIFT for b in window)
+        note = f", {drifted} with non-critical drift" if drifted else ""
+        reason = f"'{m.name}': {_plural(len(window), 'batch')} in {p.days} days{note}"
+        return True, reason, _refs(window[:1])
+
+    return _each_monitor(ctx, p.monitor, judge)
 
 
 # ---------------------------------------------------------------- performance
@@ -189,17 +191,10 @@ def _meets(value: float, op: str, limit: float) -> bool:
     "model performance on the newest labelled batches (or its estimate) meets a bound",
 )
 def performance(p: PerformanceParams, ctx: GateContext, gate: Stage) -> Outcome:
-    monitors = _monitors(ctx, p.monitor)
-    if isinstance(monitors, str):
-        return Outcome.fail(monitors)
-    problems: list[str] = []
-    fine: list[str] = []
-    refs: list[str] = []
-    for m in monitors:
+    def judge(m: MonitorRecord) -> Judged:
         metric = p.metric or m.primary_metric
         if metric is None:
-            problems.append(f"monitor '{m.name}' has no performance metric (no task set)")
-            continue
+            return False, f"monitor '{m.name}' has no performance metric (no task set)", ()
         recent = [b for b in m.batches if _age_days(ctx, b) <= p.days]
         source, key = "labelled", metric
         judged = [b for b in recent if metric in b.metrics][: p.windows]
@@ -208,30 +203,25 @@ def performance(p: PerformanceParams, ctx: GateContext, gate: Stage) -> Outcome:
             judged = [b for b in recent if key in b.metrics][: p.windows]
         if len(judged) < p.windows:
             have = f"only {len(judged)}" if judged else "no"
-            problems.append(
+            reason = (
                 f"monitor '{m.name}': {have} batch with {metric} in the last {p.days} days, "
                 f"policy judges {p.windows}"
             )
-            continue
+            return False, reason, ()
         bound = _bound(p, m, metric)
         if isinstance(bound, str):
-            problems.append(bound)
-            continue
+            return False, bound, ()
         op, limit = bound
         values = [b.metrics[key] for b in judged]
-        refs.extend(_refs(judged))
         shown = ", ".join(f"{v:.3g}" for v in values)
         label = metric if source == "labelled" else f"estimated {metric}"
         if all(_meets(v, op, limit) for v in values):
-            fine.append(f"'{m.name}' {label} {shown} {op} {limit:.3g}")
-        else:
-            what = _plural(len(values), "newest batch") if len(values) > 1 else "newest batch"
-            problems.append(
-                f"monitor '{m.name}' {label} on the {what}: {shown}, policy asks {op} {limit:.3g}"
-            )
-    if problems:
-        return Outcome.fail("; ".join(problems), *refs)
-    return Outcome.ok("; ".join(fine), *refs)
+            return True, f"'{m.name}' {label} {shown} {op} {limit:.3g}", _refs(judged)
+        what = _plural(len(values), "newest batch") if len(values) > 1 else "newest batch"
+        reason = f"monitor '{m.name}' {label} on the {what}: {shown}, policy asks {op} {limit:.3g}"
+        return False, reason, _refs(judged)
+
+    return _each_monitor(ctx, p.monitor, judge)
 
 
 def monitoring_days(policy: Policy) -> int:
