@@ -2,26 +2,52 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
 
 from scalegate.api.auth import Viewer
 from scalegate.api.routers import API_PREFIX
 from scalegate.api.schemas import JsonObject
-from scalegate.services import portfolio
+from scalegate.services import portfolio_cache
 
 router = APIRouter(prefix=API_PREFIX, tags=["portfolio"])
 
 
-@router.get("/portfolio", response_model=JsonObject)
+def accepts_gzip(accept_encoding: str | None) -> bool:
+    """Whether an ``Accept-Encoding`` header allows gzip (``gzip`` or ``*`` without q=0)."""
+    for part in (accept_encoding or "").split(","):
+        coding, _, params = part.strip().partition(";")
+        if coding.strip().lower() not in ("gzip", "*"):
+            continue
+        q = params.strip().lower()
+        if q.startswith("q="):
+            try:
+                return float(q[2:]) > 0
+            except ValueError:
+                return False
+        return True
+    return False
+
+
+@router.get(
+    "/portfolio",
+    response_model=JsonObject,
+    response_description="The portfolio (gzip-encoded when the client accepts it). The "
+    "'Age' header says how many seconds ago it was computed: changes show at once, purely "
+    "time-driven ones (days in stage, time boxes, expiries) within 60 s.",
+)
 def show_portfolio(
+    request: Request,
     caller: Viewer,
     department: str | None = Query(None),
     risk_tier: str | None = Query(None),
     owner: str | None = Query(None),
-) -> dict[str, Any]:
+) -> Response:
     """Use cases per stage, stalled ones with their blockers, readiness."""
-    return portfolio.build(
-        caller.store, department=department, risk_tier=risk_tier, owner=owner
-    ).to_dict()
+    cached = portfolio_cache.cache_for(caller.store).get(
+        department=department, risk_tier=risk_tier, owner=owner
+    )
+    headers = {"Vary": "Accept-Encoding", "Age": str(max(0, int(cached.age())))}
+    if cached.gzip is not None and accepts_gzip(request.headers.get("accept-encoding")):
+        headers["Content-Encoding"] = "gzip"
+        return Response(cached.gzip, media_type="application/json", headers=headers)
+    return Response(cached.json, media_type="application/json", headers=headers)
