@@ -30,7 +30,7 @@ import time
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -49,6 +49,8 @@ REFRESH_AFTER_S = 45.0
 MAX_ENTRIES = 32
 #: answers smaller than this are not compressed
 GZIP_MIN_BYTES = 1024
+#: pages of the stalled list kept encoded per entry
+MAX_PAGES = 64
 
 Builder = Callable[..., portfolio.Portfolio]
 
@@ -76,10 +78,34 @@ class CachedPortfolio:
     json: bytes
     #: ``json`` compressed with gzip, or None for small answers
     gzip: bytes | None
+    _pages: dict[tuple[int | None, int], tuple[bytes, bytes | None]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def age(self, now: float | None = None) -> float:
         """Seconds since the build started (on the cache's monotonic clock by default)."""
         return (time.monotonic() if now is None else now) - self.built_at
+
+    def page(self, *, limit: int | None, offset: int = 0) -> tuple[bytes, bytes | None]:
+        """JSON and gzip bytes of the portfolio with only ``stalled[offset:offset + limit]``
+        (all from ``offset`` if ``limit`` is None), plus ``stalled_total``, ``offset`` and
+        ``limit``. Pages are encoded once and kept with the entry."""
+        if limit is None and offset == 0:
+            return self.json, self.gzip
+        key = (limit, offset)
+        hit = self._pages.get(key)
+        if hit is not None:
+            return hit
+        data = self.portfolio.to_dict(
+            stalled=slice(offset, None if limit is None else offset + limit)
+        )
+        data["stalled_total"] = len(self.portfolio.stalled)
+        data["offset"], data["limit"] = offset, limit
+        encoded = _encode_dict(data)
+        if len(self._pages) >= MAX_PAGES:  # a racing thread may add one more: harmless
+            self._pages.clear()
+        self._pages[key] = encoded
+        return encoded
 
 
 class _Flight:
@@ -100,7 +126,11 @@ class _Flight:
 
 def encode(p: portfolio.Portfolio) -> tuple[bytes, bytes | None]:
     """The JSON of ``p`` (what the API answers) and its gzip form (None if small)."""
-    body = json.dumps(p.to_dict(), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return _encode_dict(p.to_dict())
+
+
+def _encode_dict(data: dict[str, Any]) -> tuple[bytes, bytes | None]:
+    body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     if len(body) < GZIP_MIN_BYTES:
         return body, None
     # level 5: about 8x smaller than the JSON at a fraction of level 9's cost; mtime=0

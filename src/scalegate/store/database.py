@@ -115,9 +115,7 @@ class Store:
         if self.dialect == "sqlite":
             self.engine = _sqlite_engine(self.url, pool_size)
         else:
-            self.engine = create_engine(
-                self.url, pool_pre_ping=True, **_pool_options(pool_size)
-            )
+            self.engine = create_engine(self.url, pool_pre_ping=True, **_pool_options(pool_size))
         if migrate:
             try:
                 self.migrate()

@@ -41,13 +41,22 @@ def show_portfolio(
     department: str | None = Query(None),
     risk_tier: str | None = Query(None),
     owner: str | None = Query(None),
+    limit: int | None = Query(
+        None,
+        ge=1,
+        le=100_000,
+        description="Return at most this many stalled use cases (most days stalled first); "
+        "the answer then also holds 'stalled_total', 'offset' and 'limit'. Default: all.",
+    ),
+    offset: int = Query(0, ge=0, le=10_000_000, description="Stalled use cases to skip."),
 ) -> Response:
     """Use cases per stage, stalled ones with their blockers, readiness."""
     cached = portfolio_cache.cache_for(caller.store).get(
         department=department, risk_tier=risk_tier, owner=owner
     )
+    body, packed = cached.page(limit=limit, offset=offset)
     headers = {"Vary": "Accept-Encoding", "Age": str(max(0, int(cached.age())))}
-    if cached.gzip is not None and accepts_gzip(request.headers.get("accept-encoding")):
+    if packed is not None and accepts_gzip(request.headers.get("accept-encoding")):
         headers["Content-Encoding"] = "gzip"
-        return Response(cached.gzip, media_type="application/json", headers=headers)
-    return Response(cached.json, media_type="application/json", headers=headers)
+        return Response(packed, media_type="application/json", headers=headers)
+    return Response(body, media_type="application/json", headers=headers)
