@@ -20,7 +20,8 @@ The data set is the one ``bench_foundation.py`` builds and caches (same ``--use-
 4. prints p50/p99 latency and throughput per endpoint x concurrency, and merges the results
    into ``bench/results/api.json`` (one entry per backend).
 
-Endpoints: ``GET /api/v1/portfolio``, ``GET /api/v1/use-cases/{slug}`` (random slugs) and
+Endpoints: ``GET /api/v1/portfolio``, ``GET /api/v1/portfolio?limit=100`` (the first page of
+the stalled list), ``GET /api/v1/use-cases/{slug}`` (random slugs) and
 ``GET /api/v1/use-cases/{slug}/gate`` (random slugs among use cases that have a next gate).
 """
 
@@ -172,6 +173,13 @@ class Cell:
     #: server process CPU (user + system) per successful request; less sensitive than the
     #: latencies to other load on the machine
     server_cpu_ms: float | None
+    #: this (load generator) process's CPU per successful request: receiving, decompressing
+    #: and parsing answers competes with the server for the same cores
+    client_cpu_ms: float | None
+    #: mean bytes per successful answer on the wire (gzip when the server sent it) and
+    #: after decoding
+    wire_bytes: float | None
+    body_bytes: float | None
     statuses: dict[str, int]
     #: the first answer body (or exception text) seen per non-200 status
     error_samples: dict[str, str]
@@ -193,6 +201,7 @@ def run_cell(
     """
     latencies: list[list[float]] = [[] for _ in range(concurrency)]
     statuses: list[dict[str, int]] = [{} for _ in range(concurrency)]
+    sizes: list[list[int]] = [[0, 0] for _ in range(concurrency)]  # wire, decoded
     samples: dict[str, str] = {}
     timing: dict[str, float] = {}
 
@@ -230,6 +239,8 @@ def run_cell(
                     samples.setdefault(code, body)
                 if code == "200":
                     latencies[i].append(elapsed * 1000)
+                    sizes[i][0] += response.num_bytes_downloaded
+                    sizes[i][1] += len(response.content)
                 statuses[i][code] = statuses[i].get(code, 0) + 1
 
     threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(concurrency)]
@@ -237,10 +248,12 @@ def run_cell(
         th.start()
     cpu_before = server_cpu()
     ready.wait()
+    client_before = time.process_time()
     for th in threads:
         th.join()
     elapsed = time.perf_counter() - timing["start"]
     cpu_after = server_cpu()
+    client_cpu = time.process_time() - client_before
 
     lat = [v for per in latencies for v in per]
     merged: dict[str, int] = {}
@@ -266,6 +279,9 @@ def run_cell(
         throughput_rps=len(lat) / elapsed,
         elapsed_s=elapsed,
         server_cpu_ms=server_cpu,
+        client_cpu_ms=client_cpu * 1000 / len(lat) if lat else None,
+        wire_bytes=sum(w for w, _ in sizes) / len(lat) if lat else None,
+        body_bytes=sum(b for _, b in sizes) / len(lat) if lat else None,
         statuses=merged,
         error_samples=samples,
     )
@@ -284,6 +300,7 @@ def endpoint_paths(url: str) -> dict[str, PathFn]:
     with_gate = sorted(r.slug for r in rows if str(r.stage) in gated)
     return {
         "portfolio": lambda rng: "/api/v1/portfolio",
+        "portfolio-page": lambda rng: "/api/v1/portfolio?limit=100",
         "use-case": lambda rng: f"/api/v1/use-cases/{rng.choice(slugs)}",
         "gate": lambda rng: f"/api/v1/use-cases/{rng.choice(with_gate)}/gate",
     }
@@ -298,7 +315,7 @@ def fmt(value: float | None) -> str:
 
 def print_table(cells: Sequence[Cell]) -> None:
     head = ("endpoint", "clients", "requests", "errors", "p50 ms", "p99 ms", "max ms", "req/s")
-    head += ("server CPU ms/req",)
+    head += ("server CPU ms/req", "client CPU ms/req")
     rows = [
         (
             c.endpoint,
@@ -310,6 +327,7 @@ def print_table(cells: Sequence[Cell]) -> None:
             fmt(c.max_ms),
             f"{c.throughput_rps:.1f}",
             fmt(c.server_cpu_ms),
+            fmt(c.client_cpu_ms),
         )
         for c in cells
     ]
@@ -366,7 +384,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--endpoint",
         action="append",
-        choices=("portfolio", "use-case", "gate"),
+        choices=("portfolio", "portfolio-page", "use-case", "gate"),
         help="run only these endpoints (repeatable)",
     )
     p.add_argument("--warmup", type=int, default=3, help="unmeasured requests per endpoint")

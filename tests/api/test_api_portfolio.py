@@ -70,7 +70,9 @@ def test_pages_of_the_stalled_list(client: Any, stalled: Any) -> None:
     got = page.json()
     assert got["stalled"] == full["stalled"][20:30] and len(got["stalled"]) == 5
     assert (got["stalled_total"], got["offset"], got["limit"]) == (25, 20, 10)
-    rest = {k: v for k, v in got.items() if k not in ("stalled", "stalled_total", "offset", "limit")}
+    rest = {
+        k: v for k, v in got.items() if k not in ("stalled", "stalled_total", "offset", "limit")
+    }
     assert rest == {k: v for k, v in full.items() if k != "stalled"}
     again = client.get(PATH, params={"limit": 10, "offset": 20}, headers=stalled.auth("viewer"))
     assert again.json() == got

@@ -62,6 +62,10 @@ def test_closed_loop_counts_latency_and_throughput(base: str) -> None:
     assert 1.0 <= cell.elapsed_s < 1.0 + 1.0
     assert cell.throughput_rps == pytest.approx(cell.requests / cell.elapsed_s)
     assert cell.server_cpu_ms is None
+    assert cell.client_cpu_ms is not None and cell.client_cpu_ms >= 0
+    # the answer has no Content-Encoding: wire and decoded sizes are both the body (plus
+    # nothing else: httpx counts body bytes only)
+    assert cell.wire_bytes == cell.body_bytes == len(b'{"ok": true}')
 
 
 def test_errors_are_counted_with_their_body_not_timed(base: str) -> None:
