@@ -386,3 +386,22 @@ def test_one_cache_per_store(team, tmp_path) -> None:
 def test_refresh_after_must_not_exceed_max_age(store) -> None:
     with pytest.raises(ValueError, match="refresh_after"):
         PortfolioCache(store, max_age=10, refresh_after=20)
+
+
+def test_entries_are_bounded_and_expired_ones_freed(team) -> None:
+    _scenario(team)
+    clock = FakeTime()
+    cache = PortfolioCache(
+        team, max_age=60, refresh_after=45, max_entries=2, clock=lambda: NOW, monotonic=clock
+    )
+    cache.get(department="claims")
+    cache.get(owner="carla")
+    cache.get()  # a third filter combination evicts the least recently used one
+    assert cache.builds == 3
+    cache.get(owner="carla")
+    assert cache.builds == 3  # still kept
+    cache.get(department="claims")
+    assert cache.builds == 4  # was evicted: built again
+    clock.value += 61
+    cache.get(owner="nobody")  # storing a new entry frees the expired ones
+    assert list(cache._entries) == [cache.get(owner="nobody").filters]

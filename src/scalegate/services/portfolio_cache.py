@@ -45,8 +45,9 @@ log = logging.getLogger(__name__)
 MAX_AGE_S = 60.0
 #: entries older than this are rebuilt in the background while still being served (seconds)
 REFRESH_AFTER_S = 45.0
-#: filter combinations kept (least recently used dropped first)
-MAX_ENTRIES = 32
+#: filter combinations kept (least recently used dropped first); the unfiltered portfolio of
+#: 10,000 use cases holds about 5 MB of encoded answers plus the built objects
+MAX_ENTRIES = 16
 #: answers smaller than this are not compressed
 GZIP_MIN_BYTES = 1024
 #: pages of the stalled list kept encoded per entry
@@ -283,6 +284,12 @@ class PortfolioCache:
             return
         self._entries[entry.filters] = entry
         self._entries.move_to_end(entry.filters)
+        # entries past max_age are never served again: free them now, not on eviction
+        expired = [
+            k for k, e in self._entries.items() if entry.built_at - e.built_at >= self.max_age
+        ]
+        for key in expired:
+            del self._entries[key]
         while len(self._entries) > self.max_entries:
             self._entries.popitem(last=False)
 
