@@ -193,11 +193,15 @@ def run_cell(
     concurrency: int,
     duration: float,
     server_cpu: Callable[[], float | None],
+    *,
+    decode: bool = True,
 ) -> Cell:
     """Closed loop: ``concurrency`` threads, one keep-alive client each, for ``duration`` s.
 
     No request starts after ``duration``; requests in flight are waited for. ``server_cpu``
-    reads the server's CPU seconds so far (None if unknown).
+    reads the server's CPU seconds so far (None if unknown). ``decode=False`` takes the
+    answer's bytes as sent (gzip) without decompressing them: the time to the last byte,
+    without the load generator's own decoding work (``body_bytes`` is then None).
     """
     latencies: list[list[float]] = [[] for _ in range(concurrency)]
     statuses: list[dict[str, int]] = [{} for _ in range(concurrency)]
@@ -227,8 +231,18 @@ def run_cell(
             while time.perf_counter() < stop:
                 path = path_of(rng)
                 started = time.perf_counter()
+                decoded = 0
                 try:
-                    response = client.get(path)
+                    if decode:
+                        response = client.get(path)
+                        decoded = len(response.content)
+                    else:
+                        with client.stream("GET", path) as response:
+                            if response.status_code == 200:
+                                for _ in response.iter_raw():
+                                    pass
+                            else:
+                                response.read()  # small JSON errors, for the sample below
                     code, body = str(response.status_code), ""
                     if code != "200":
                         body = response.text[:300]
@@ -240,7 +254,7 @@ def run_cell(
                 if code == "200":
                     latencies[i].append(elapsed * 1000)
                     sizes[i][0] += response.num_bytes_downloaded
-                    sizes[i][1] += len(response.content)
+                    sizes[i][1] += decoded
                 statuses[i][code] = statuses[i].get(code, 0) + 1
 
     threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(concurrency)]
@@ -281,7 +295,7 @@ def run_cell(
         server_cpu_ms=server_cpu,
         client_cpu_ms=client_cpu * 1000 / len(lat) if lat else None,
         wire_bytes=sum(w for w, _ in sizes) / len(lat) if lat else None,
-        body_bytes=sum(b for _, b in sizes) / len(lat) if lat else None,
+        body_bytes=sum(b for _, b in sizes) / len(lat) if lat and decode else None,
         statuses=merged,
         error_samples=samples,
     )
@@ -387,6 +401,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         choices=("portfolio", "portfolio-page", "use-case", "gate"),
         help="run only these endpoints (repeatable)",
     )
+    p.add_argument(
+        "--no-decode",
+        dest="decode",
+        action="store_false",
+        help="time answers to their last byte as sent (gzip), without decompressing them in "
+        "the load generator",
+    )
     p.add_argument("--warmup", type=int, default=3, help="unmeasured requests per endpoint")
     p.add_argument("--output", type=Path, default=RESULTS_FILE, help="JSON results file")
     args = p.parse_args(argv)
@@ -441,6 +462,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     n,
                     args.duration,
                     server.cpu,
+                    decode=args.decode,
                 )
                 log(
                     f"  {cell.requests} requests, p50 {fmt(cell.p50_ms)} ms, "
@@ -487,6 +509,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "concurrency": args.concurrency,
             "duration_s": args.duration,
             "warmup": args.warmup,
+            "decode": args.decode,
         },
         "dataset": {**asdict(info)},
         "target": verdict,

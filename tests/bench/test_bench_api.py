@@ -97,3 +97,12 @@ def test_cpu_seconds_agrees_with_os_times() -> None:
     measured = bench_api.cpu_seconds(os.getpid())
     assert measured is not None
     assert measured == pytest.approx(times.user + times.system, abs=0.05)
+
+
+def test_raw_mode_reads_the_body_without_decoding(base: str) -> None:
+    paths = iter(["/bad"] + ["/ok"] * 10_000)
+    cell = bench_api.run_cell(
+        base, "t", "raw", lambda rng: next(paths), 1, 0.5, lambda: None, decode=False
+    )
+    assert cell.statuses["503"] == 1 and cell.error_samples == {"503": '{"error": "busy"}'}
+    assert cell.wire_bytes == len(b'{"ok": true}') and cell.body_bytes is None
