@@ -138,3 +138,26 @@ def test_openapi_documents_paging(client: Any) -> None:
     names = {p["name"] for p in spec["paths"][PATH]["get"]["parameters"]}
     assert {"limit", "offset", "department", "risk_tier", "owner"} <= names
     assert json.dumps(spec)  # still serialisable
+
+
+def test_etag_gives_304_until_something_changes(client: Any, stalled: Any) -> None:
+    first = client.get(PATH, headers=stalled.auth("viewer"))
+    tag = first.headers["etag"]
+    assert tag.startswith('W/"')
+    same = client.get(PATH, headers={**stalled.auth("viewer"), "If-None-Match": tag})
+    assert same.status_code == 304 and same.content == b"" and same.headers["etag"] == tag
+    # the strong form of the tag matches too (weak comparison)
+    strong = client.get(PATH, headers={**stalled.auth("viewer"), "If-None-Match": tag[2:]})
+    assert strong.status_code == 304
+    paged = client.get(
+        PATH, params={"limit": 5}, headers={**stalled.auth("viewer"), "If-None-Match": tag}
+    )
+    assert paged.status_code == 200  # another page is another representation
+    r = client.post(
+        "/api/v1/use-cases/stuck-03/retire",
+        json={"lessons": "merged into another use case"},
+        headers=stalled.auth("admin"),
+    )
+    assert r.status_code == 200
+    changed = client.get(PATH, headers={**stalled.auth("viewer"), "If-None-Match": tag})
+    assert changed.status_code == 200 and changed.headers["etag"] != tag
