@@ -551,19 +551,19 @@ def fairness_metrics(
     counts: dict[tuple[Any, ...], dict[str, int]] = defaultdict(dict.fromkeys(CELLS, 0).copy)
     skipped = {"missing_label": 0, missing_reason: 0}
     for row in rows:
-        n = int(row["n"])
+        k = int(row["n"])
         y, pv = row[_Y], row[_P]
         if _is_missing(y):
-            skipped["missing_label"] += n
+            skipped["missing_label"] += k
             continue
         if _is_missing(pv):
-            skipped[missing_reason] += n
+            skipped[missing_reason] += k
             continue
         key = tuple(None if _is_missing(row[k]) else row[k] for k in keys)
         actual = y == positive
         guessed = bool(pv) if score is not None else pv == positive
         cell = ("t" if actual == guessed else "f") + ("p" if guessed else "n")
-        counts[key][cell] += n
+        counts[key][cell] += k
     if not counts:
         raise ValidationError(
             f"{where}: no row has both a label and a prediction "
