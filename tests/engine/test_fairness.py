@@ -210,7 +210,7 @@ def test_real_dataset_arrests_shipped_in_scikit_lego() -> None:
     _assert_groups_equal(report, by_group)
     for name, value in disparities.items():
         assert report.disparities[name] == pytest.approx(value, abs=1e-12), name
-    colour_groups, colour = _fairlearn(y, p, arrests["colour"].to_numpy())
+    _, colour = _fairlearn(y, p, arrests["colour"].to_numpy())
     for name, value in colour.items():
         assert report.by_attribute["colour"].disparities[name] == pytest.approx(value, abs=1e-12)
     assert report.backend == "pandas"
