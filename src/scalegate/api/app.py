@@ -32,9 +32,8 @@ from scalegate.settings import Settings
 from scalegate.store import Store
 
 DESCRIPTION = """\
-The scalegate REST API: use cases, gates, evidence, data checks, monitoring,
-fairness, alerts,
-portfolio and audit. Authenticate with `Authorization: Bearer sg_...` (a token from
+The scalegate REST API: use cases, gates, evidence, data checks, monitoring, fairness,
+alerts, portfolio and audit. Authenticate with `Authorization: Bearer sg_...` (a token from
 `scalegate token create`). Errors are JSON: `{"error": code, "message": one line, ...}`.
 """
 
