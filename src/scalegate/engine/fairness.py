@@ -517,7 +517,10 @@ def fairness_metrics(
     keys = [f"__a{i}" for i in range(len(names))]
     query = frame.select(exprs).group_by(*keys, _Y, _P).agg(nw.len().alias("n"))
     try:
-        rows = list(query.collect().rows(named=True))
+        # files stream through Polars in bounded memory; frames run in their own engine
+        streamed = source.paths and query.implementation is nw.Implementation.POLARS
+        result = query.collect(engine="streaming") if streamed else query.collect()
+        rows = list(result.rows(named=True))
     except Exception as exc:
         raise read_error(source, exc, doing="compute fairness metrics on") from None
     if not rows:
