@@ -54,9 +54,7 @@ def _fairlearn(
                 y, p, sensitive_features=sf
             ),
             "demographic_parity_ratio": fl.demographic_parity_ratio(y, p, sensitive_features=sf),
-            "equalized_odds_difference": fl.equalized_odds_difference(
-                y, p, sensitive_features=sf
-            ),
+            "equalized_odds_difference": fl.equalized_odds_difference(y, p, sensitive_features=sf),
             "equalized_odds_ratio": fl.equalized_odds_ratio(y, p, sensitive_features=sf),
         }
     return frame.by_group, disparities
@@ -202,7 +200,11 @@ def test_real_dataset_arrests_shipped_in_scikit_lego() -> None:
     model = LogisticRegression(max_iter=1000).fit(x, y)
     frame = arrests.assign(score=model.predict_proba(x)[:, 1])
     report = fairness_metrics(
-        frame, sensitive=["colour", "sex"], label="released", score="score", positive="Yes",
+        frame,
+        sensitive=["colour", "sex"],
+        label="released",
+        score="score",
+        positive="Yes",
         threshold=0.8,
     )
     p = (frame["score"].to_numpy() >= 0.8).astype(int)
@@ -261,9 +263,10 @@ def test_spark_equals_fairlearn(spark: Any, tmp_path: Path) -> None:
     scored = fairness_metrics(
         spark.read.parquet(str(path)), sensitive="gender", label="y", score="score"
     )
-    assert scored.to_dict()["groups"] == fairness_metrics(
-        df, sensitive="gender", label="y", score="score"
-    ).to_dict()["groups"]
+    assert (
+        scored.to_dict()["groups"]
+        == fairness_metrics(df, sensitive="gender", label="y", score="score").to_dict()["groups"]
+    )
 
 
 # ---------------------------------------------------------------- undefined values

@@ -78,9 +78,7 @@ def test_the_gate_judges_the_newest_report(high: Any) -> None:
 def test_low_tiers_are_not_judged(team: Any) -> None:
     registry.add(team, charter("chatbot", risk_tier="limited"), actor="ben")
     policies.apply(team, POLICY, source="fair.yaml", actor="ada")
-    assert verdicts(gates.evaluate(team, "chatbot", "production")) == {
-        "fairness": "not_applicable"
-    }
+    assert verdicts(gates.evaluate(team, "chatbot", "production")) == {"fairness": "not_applicable"}
 
 
 def test_a_report_computed_elsewhere_is_recomputed_from_its_counts(high: Any) -> None:
