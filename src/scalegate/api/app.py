@@ -50,6 +50,12 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Synchronous endpoints run on AnyIO's thread pool (40 threads by default). Run no
+        # more of them at once than the store pools connections, so that overload queues
+        # requests for a thread instead of timing them out waiting for a connection (503).
+        from anyio import to_thread
+
+        to_thread.current_default_thread_limiter().total_tokens = store.pool_size
         yield
         if owned:
             store.close()

@@ -71,14 +71,16 @@ class Portfolio:
     #: (criterion id, number of stalled use cases it blocks), most frequent first
     top_blockers: list[tuple[str, int]] = field(default_factory=list)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, *, stalled: slice | None = None) -> dict[str, Any]:
+        """JSON-ready form; ``stalled`` picks a part of the stalled list (default: all)."""
+        shown = self.stalled if stalled is None else self.stalled[stalled]
         return {
             "generated_at": self.generated_at.isoformat(),
             "policy": {"name": self.policy_name, "version": self.policy_version},
             "stall_after_days": self.stall_after_days,
             "total": self.total,
             "stages": self.stages,
-            "stalled": [s.to_dict() for s in self.stalled],
+            "stalled": [s.to_dict() for s in shown],
             "ready_to_promote": self.ready,
             "top_blockers": [{"criterion": c, "stalled": n} for c, n in self.top_blockers],
         }
