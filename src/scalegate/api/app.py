@@ -18,6 +18,7 @@ from scalegate.api.routers import (
     alerts,
     audit,
     checks,
+    fairness,
     gates,
     monitors,
     policies,
@@ -31,8 +32,8 @@ from scalegate.settings import Settings
 from scalegate.store import Store
 
 DESCRIPTION = """\
-The scalegate REST API: use cases, gates, evidence, data checks, monitoring, alerts,
-portfolio and audit. Authenticate with `Authorization: Bearer sg_...` (a token from
+The scalegate REST API: use cases, gates, evidence, data checks, monitoring, fairness,
+alerts, portfolio and audit. Authenticate with `Authorization: Bearer sg_...` (a token from
 `scalegate token create`). Errors are JSON: `{"error": code, "message": one line, ...}`.
 """
 
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         gates,
         policies,
         checks,
+        fairness,
         monitors,
         alerts,
         portfolio,

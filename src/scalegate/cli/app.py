@@ -19,6 +19,7 @@ from scalegate.cli import (
     demo,
     drift,
     evidence,
+    fairness,
     gate,
     monitor,
     policy,
@@ -92,6 +93,7 @@ app.add_typer(token.app, name="token")
 gate.register(app)
 check.register(app)
 drift.register(app)
+fairness.register(app)
 portfolio.register(app)
 demo.register(app)
 serve.register(app)

@@ -22,10 +22,12 @@ from scalegate.errors import (
 )
 from scalegate.gates import (
     DATA_CHECK,
+    FAIRNESS_REPORT,
     GateContext,
     evaluate_gate,
     history_days,
     monitoring_days,
+    uses_fairness,
 )
 from scalegate.services import policies
 from scalegate.services.access import require
@@ -70,6 +72,16 @@ def monitor_history(
     return monitor_repo.monitor_records(conn, use_case_ids, since=since)
 
 
+def fairness_history(
+    conn: Connection, policy: Policy, use_case_ids: list[int] | None = None
+) -> dict[int, list[Evidence]]:
+    """The fairness reports ``fairness`` criteria of ``policy`` may judge (none if it has
+    no such criterion): the newest per use case and set of sensitive columns."""
+    if not uses_fairness(policy):
+        return {}
+    return repo.latest_per_subject(conn, FAIRNESS_REPORT, use_case_ids)
+
+
 def context_for(conn: Connection, uc: UseCase, now: datetime) -> GateContext:
     pv = policies.active_in(conn)
     return GateContext(
@@ -83,6 +95,7 @@ def context_for(conn: Connection, uc: UseCase, now: datetime) -> GateContext:
         latest_evidence=repo.latest_evidence(conn, [uc.id]).get(uc.id, {}),
         data_checks=data_check_history(conn, pv.policy, now, [uc.id]).get(uc.id, []),
         monitors=monitor_history(conn, pv.policy, now, [uc.id]).get(uc.id, []),
+        fairness=fairness_history(conn, pv.policy, [uc.id]).get(uc.id, []),
         request=repo.open_request(conn, uc.id),
     )
 

@@ -526,3 +526,22 @@ def evidence_history(
         record = _evidence(d)
         out.setdefault(record.use_case_id, []).append(record)
     return out
+
+
+def latest_per_subject(
+    conn: Connection, kind: str, use_case_ids: Iterable[int] | None = None
+) -> dict[int, list[Evidence]]:
+    """The newest record of ``kind`` per (use case, subject), payloads included, newest
+    first: for criteria that judge the numbers a record holds (``fairness``)."""
+    ev = t.evidence
+    newest = select(func.max(ev.c.id)).where(ev.c.kind == kind)
+    if use_case_ids is not None:
+        ids: Sequence[int] = list(use_case_ids)
+        newest = newest.where(ev.c.use_case_id.in_(ids))
+    per_subject = newest.group_by(ev.c.use_case_id, ev.c.subject).scalar_subquery()
+    query = select(ev).where(ev.c.id.in_(per_subject)).order_by(ev.c.id.desc())
+    out: dict[int, list[Evidence]] = {}
+    for d in _records(conn.execute(query)):
+        record = _evidence(d)
+        out.setdefault(record.use_case_id, []).append(record)
+    return out
