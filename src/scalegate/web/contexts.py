@@ -116,6 +116,63 @@ class GateView:
 
 
 @dataclass(frozen=True)
+class KpiRow:
+    name: str
+    unit: str
+    direction: str
+    baseline: float | None
+    target: float | None
+    #: the newest ``kpi_measurement`` evidence for this KPI, if any
+    latest: float | None
+    latest_at: str | None
+    latest_ref: str | None
+    #: how far from baseline to target the latest value is, 0-100 (None without the three)
+    progress: float | None
+
+
+@dataclass(frozen=True)
+class MonitorView:
+    name: str
+    model: str
+    primary_metric: str | None
+    reference: float | None
+    batches: int
+    latest_status: str | None
+
+
+@dataclass(frozen=True)
+class ActivityRow:
+    seq: int
+    at: str
+    actor: str
+    action: str
+    detail: str
+
+
+@dataclass(frozen=True)
 class UseCasePage:
     use_case: Any  # scalegate.domain.use_case.UseCase
     gate: GateView | None
+    kpis: list[KpiRow]
+    approvals: list[Any]  # scalegate.domain.evidence.Approval
+    waivers: list[Any]  # scalegate.domain.evidence.Waiver
+    request: Any | None  # scalegate.domain.evidence.PromotionRequest
+    history: list[dict[str, Any]]
+    evidence: list[Any]  # scalegate.domain.evidence.Evidence, newest first
+    data_checks: list[Any]
+    monitors: list[MonitorView]
+    #: per monitor: batch dates and the series the charts draw (embedded as JSON)
+    charts: dict[str, Any]
+    alerts: list[Any]  # scalegate.domain.alert.Alert, open first
+    activity: list[ActivityRow]
+    can_promote: bool
+    can_approve: bool
+    approve_domains: list[str]
+    flash: str | None = None
+
+
+@dataclass(frozen=True)
+class EvidencePage:
+    use_case: Any
+    evidence: Any
+    payload_json: str
