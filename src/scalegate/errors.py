@@ -107,6 +107,13 @@ class AuthenticationError(ScalegateError):
     http_status = 401
 
 
+class TooManyAttemptsError(ScalegateError):
+    """Too many failed logins for one username in a short time; ``retry_after`` seconds."""
+
+    code = "too_many_attempts"
+    http_status = 429
+
+
 class UnknownTokenError(AuthenticationError):
     """A bearer token that scalegate never issued (or that was mistyped)."""
 

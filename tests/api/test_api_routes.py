@@ -72,6 +72,13 @@ def test_password_login_issues_a_token_and_failures_are_audited(
     assert [e["after"] for e in events if e["action"] == "auth.login_failed"] == [
         {"reason": "wrong password"}
     ]
+    for _ in range(4):
+        r = client.post("/api/v1/login", json={"username": "rita", "password": "guess guess"})
+        assert r.status_code == 401
+    r = client.post("/api/v1/login", json={"username": "rita", "password": PASSWORD})
+    assert r.status_code == 429, r.text
+    assert r.json()["error"] == "too_many_attempts" and "try again in" in r.json()["message"]
+    assert 0 < int(r.headers["Retry-After"]) <= 15 * 60
 
 
 def test_use_case_round_trip(api: tuple[Workspace, Any]) -> None:

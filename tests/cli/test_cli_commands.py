@@ -535,14 +535,14 @@ def test_audit_verify_export_and_log(cli, triage: str, tmp_path: Path) -> None:
 
 
 def test_demo_builds_once_and_verifies(cli, db_url: str) -> None:
-    r = cli("demo", "--db", db_url)
+    r = cli("demo", "--no-serve", "--db", db_url)
     assert r.code == 0, r.err
     assert "created 9 use cases and 9 users" in r.out
     assert "stalled" in r.out and "Try next" in r.out
     for slug in ("contract-review", "call-summaries", "churn-prediction", "demand-forecast"):
         assert slug in r.out
     before = snapshot(db_url)
-    r = cli("demo", db=db_url)  # global --db works as well
+    r = cli("demo", "--no-serve", db=db_url)  # global --db works as well
     assert r.code == 0 and "nothing added" in r.out
     assert snapshot(db_url) == before
     p = as_json(cli("portfolio", "--json", db=db_url))
@@ -638,7 +638,7 @@ def test_data_check_evidence_from_another_tool_counts_for_its_contract(cli, tria
 
 def test_demo_data_gives_batches_to_check(cli, tmp_path: Path) -> None:
     folder = tmp_path / "demo-data"
-    r = cli("demo", "--data", str(folder), db=str(tmp_path / "demo.db"))
+    r = cli("demo", "--no-serve", "--data", str(folder), db=str(tmp_path / "demo.db"))
     assert r.code == 0, r.err
     names = sorted(p.name for p in folder.iterdir())
     assert len(names) == 15 and "sales-history-broken.parquet" in names
@@ -655,6 +655,12 @@ def test_demo_data_gives_batches_to_check(cli, tmp_path: Path) -> None:
 
 def test_demo_data_into_a_file_is_refused_before_anything_is_built(cli, tmp_path: Path) -> None:
     (tmp_path / "afile").write_text("x")
-    r = cli("demo", "--data", str(tmp_path / "afile" / "sub"), db=str(tmp_path / "demo.db"))
+    r = cli(
+        "demo",
+        "--no-serve",
+        "--data",
+        str(tmp_path / "afile" / "sub"),
+        db=str(tmp_path / "demo.db"),
+    )
     assert r.code == 2 and "cannot write" in r.err
     assert not (tmp_path / "demo.db").exists()

@@ -56,7 +56,7 @@ def cwd(tmp_path: Path) -> Path:
 
 @pytest.mark.slow
 def test_demo_and_gate_exit_codes(db_url: str, cwd: Path) -> None:
-    r = run("demo", "--db", db_url, cwd=cwd)
+    r = run("demo", "--no-serve", "--db", db_url, cwd=cwd)
     assert r.returncode == 0, r.stderr
     assert "created 9 use cases" in r.stdout and "stalled" in r.stdout
     assert r.stderr == ""
@@ -123,3 +123,69 @@ def test_default_database_is_scalegate_db_in_the_working_directory(tmp_path: Pat
     r = run("init", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "scalegate.db").exists()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.slow
+def test_demo_serves_until_interrupted_and_its_login_works(tmp_path: Path, cwd: Path) -> None:
+    """``scalegate demo`` ends by serving the demo; the printed login is a real one."""
+    import signal
+    import time
+
+    import httpx
+
+    from scalegate.services.demo import DEMO_PASSWORD
+
+    port = _free_port()
+    base = {k: v for k, v in os.environ.items() if not k.startswith("SCALEGATE_")}
+    db = tmp_path / "demo.db"
+    proc = subprocess.Popen(
+        [str(SCALEGATE), "demo", "--db", str(db), "--port", str(port)],
+        cwd=cwd,
+        env=base,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 180
+        while True:
+            assert proc.poll() is None, proc.communicate()
+            try:
+                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "the demo server did not come up"
+            time.sleep(0.3)
+        r = httpx.post(f"{url}/api/v1/login", json={"username": "rita", "password": DEMO_PASSWORD})
+        assert r.status_code == 201, r.text
+        token = r.json()["token"]
+        r = httpx.get(f"{url}/api/v1/portfolio", headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 200 and r.json()["total"] == 9
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    assert f"http://127.0.0.1:{port}" in out and DEMO_PASSWORD in out
+    assert "Traceback" not in err
+
+
+def test_demo_on_a_busy_port_fails_before_building(cwd: Path) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        r = run("demo", "--port", str(port), cwd=cwd)
+    assert r.returncode == 2, r.stdout
+    assert f"cannot listen on 127.0.0.1:{port}" in r.stderr and "--port" in r.stderr
+    assert list(cwd.iterdir()) == []  # no database was created

@@ -191,3 +191,35 @@ def test_bad_token_requests_write_nothing(team, name: str, expires: timedelta | 
         auth.create_token(team, "ben", name, expires, actor="ben")
     assert audit.verify(team).events == before
     assert auth.list_tokens(team, actor="ada") == []
+
+
+def test_repeated_failed_logins_lock_the_username_for_a_while(team) -> None:
+    """Five failures within the window refuse further attempts (without checking the
+    password, unknown names alike), audited apart, and the lock slides with the window."""
+    from datetime import timedelta
+
+    from scalegate.errors import TooManyAttemptsError
+    from scalegate.services.clock import utcnow
+
+    auth.set_password(team, "ben", "right password", actor="ben")
+    start = utcnow()
+    for name in ("ben", "ghost"):
+        for i in range(auth.LOGIN_MAX_FAILURES):
+            with pytest.raises(AuthenticationError):
+                auth.verify_password(team, name, f"guess {i:04}", now=start + timedelta(minutes=i))
+        late = start + timedelta(minutes=auth.LOGIN_MAX_FAILURES)
+        with pytest.raises(TooManyAttemptsError) as err:  # even the right password
+            auth.verify_password(team, name, "right password", now=late)
+        # the first failure (at start) frees a slot when it is LOGIN_WINDOW old
+        expected = (auth.LOGIN_WINDOW - timedelta(minutes=auth.LOGIN_MAX_FAILURES)).seconds + 1
+        assert err.value.fields["retry_after"] == expected
+        assert err.value.http_status == 429
+    assert len(_events(team, "auth.login_locked")) == 2
+    assert len(_events(team, "auth.login_failed")) == 2 * auth.LOGIN_MAX_FAILURES
+    # other users are not affected
+    auth.set_password(team, "carla", "carla password", actor="carla")
+    assert auth.verify_password(team, "carla", "carla password", now=late).username == "carla"
+    # once the oldest failure leaves the window, ben may try again
+    free = start + auth.LOGIN_WINDOW + timedelta(seconds=1)
+    assert auth.verify_password(team, "ben", "right password", now=free).username == "ben"
+    assert audit.verify(team).ok

@@ -110,3 +110,21 @@ def test_demo_data_checks_are_real_runs(demo_store) -> None:
     weekly = registry.list_evidence(demo_store, "claims-triage", kind="data_check")
     assert [r.status.value for r in weekly].count("fail") == 1
     assert len(weekly) == 5
+
+
+def test_demo_users_log_in_with_the_demo_password(demo_store) -> None:
+    from scalegate.errors import AuthenticationError
+    from scalegate.services import auth
+    from scalegate.store import token_repository
+
+    for spec in demo.USERS:
+        assert auth.verify_password(demo_store, spec["username"], demo.DEMO_PASSWORD)
+    with pytest.raises(AuthenticationError):
+        auth.verify_password(demo_store, "rita", "not-the-demo-password")
+    # a demo workspace made before logins existed gets the password on the next run
+    with demo_store.write() as conn:
+        token_repository.set_password_hash(conn, "vic", None)
+    with pytest.raises(AuthenticationError):
+        auth.verify_password(demo_store, "vic", demo.DEMO_PASSWORD)
+    demo.build(demo_store)
+    assert auth.verify_password(demo_store, "vic", demo.DEMO_PASSWORD).username == "vic"

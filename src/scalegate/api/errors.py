@@ -18,7 +18,12 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from scalegate.errors import AuthenticationError, PermissionDeniedError, ScalegateError
+from scalegate.errors import (
+    AuthenticationError,
+    PermissionDeniedError,
+    ScalegateError,
+    TooManyAttemptsError,
+)
 from scalegate.services import auth
 
 log = logging.getLogger("scalegate.api")
@@ -53,6 +58,8 @@ async def _scalegate_error(request: Request, exc: Exception) -> JSONResponse:
         except ScalegateError:  # the store is down: the 403 still stands
             log.exception("could not record auth.denied for %s", user)
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, AuthenticationError) else None
+    if isinstance(exc, TooManyAttemptsError):
+        headers = {"Retry-After": str(exc.fields.get("retry_after", 60))}
     return JSONResponse(
         jsonable_encoder(exc.to_dict()), status_code=exc.http_status, headers=headers
     )

@@ -7,6 +7,7 @@ import typer
 
 from scalegate.cli.common import state
 from scalegate.cli.output import console, esc
+from scalegate.cli.serve import HostOption, PortOption
 from scalegate.errors import ValidationError
 from scalegate.services.clock import utcnow
 
@@ -28,13 +29,23 @@ def demo(
             "each into this folder, to try 'scalegate check' on",
         ),
     ] = None,
+    no_serve: Annotated[
+        bool, typer.Option("--no-serve", help="Do not serve the demo in the browser afterwards")
+    ] = False,
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8765,
 ) -> None:
-    """Build a realistic example portfolio (idempotent) and show what is stuck and why."""
+    """Build a realistic example portfolio (idempotent), show what is stuck and why, then
+    serve it on http://HOST:PORT (the web dashboard and the API) until Ctrl+C."""
     from scalegate.cli.portfolio import render
+    from scalegate.cli.serve import check_port_free, server_extra_missing
     from scalegate.services import demo as svc
     from scalegate.services import portfolio
     from scalegate.store.database import redact
 
+    serve = not no_serve and server_extra_missing() is None
+    if serve:  # fail before building anything, not after
+        check_port_free(host, port)
     st = state(ctx)
     written = []
     if data is not None:
@@ -85,3 +96,20 @@ def demo(
         "[dim]users: ada (admin), ben/carla/dev/fiona (contributors), rita (risk), "
         "omar (business, data), eve (executive), vic (viewer)[/]"
     )
+    if no_serve:
+        return
+    if not serve:
+        console.print(
+            "\n[dim]to browse the demo, install the server (pip install 'scalegate[api]') "
+            "and run scalegate demo again[/]"
+        )
+        return
+    from scalegate.cli.serve import run_server
+    from scalegate.services.demo import DEMO_PASSWORD
+
+    console.print(
+        f"\n[bold]Open http://{host}:{port}[/] and log in as [bold]rita[/] (approver), "
+        f"[bold]ben[/] (contributor) or [bold]vic[/] (viewer), password "
+        f"[bold]{DEMO_PASSWORD}[/]. Ctrl+C stops the server."
+    )
+    run_server(ctx, host, port)

@@ -27,6 +27,7 @@ from scalegate.errors import (
     PermissionDeniedError,
     TokenExpiredError,
     TokenRevokedError,
+    TooManyAttemptsError,
     UnknownTokenError,
     ValidationError,
 )
@@ -35,7 +36,7 @@ from scalegate.services.clock import aware, utcnow
 from scalegate.store import Store
 from scalegate.store import repositories as repo
 from scalegate.store import token_repository as tokens_repo
-from scalegate.store.audit_log import append_event
+from scalegate.store.audit_log import append_event, recent_times
 
 #: scrypt cost parameters: N (as log2), r, p. Stored with each hash so they can grow later.
 SCRYPT_LOG_N, SCRYPT_R, SCRYPT_P = 15, 8, 1
@@ -45,6 +46,10 @@ TOKEN_PREFIX = "sg_"
 #: how stale ``last_used_at`` may get before a successful call writes it again
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 MAX_TOKEN_NAME = 100
+#: after this many failed logins for one username within LOGIN_WINDOW, further attempts are
+#: refused (429) without checking the password until the oldest of them is LOGIN_WINDOW old
+LOGIN_MAX_FAILURES = 5
+LOGIN_WINDOW = timedelta(minutes=15)
 
 
 def _b64(raw: bytes) -> str:
@@ -153,16 +158,50 @@ def set_password(store: Store, username: str, password: str, *, actor: str | Non
         )
 
 
-def verify_password(store: Store, username: str, password: str) -> User:
+def verify_password(
+    store: Store, username: str, password: str, *, now: datetime | None = None
+) -> User:
     """The user if ``password`` is theirs and they are active.
 
     Otherwise raise :class:`AuthenticationError` with the same message whatever went wrong
     (unknown user, no password, wrong password, deactivated) and record ``auth.login_failed``.
     An unknown user costs one scrypt hash too, so timing does not reveal who exists.
+
+    After :data:`LOGIN_MAX_FAILURES` failures for ``username`` within :data:`LOGIN_WINDOW`
+    (unknown usernames alike), attempts raise :class:`TooManyAttemptsError` with
+    ``retry_after`` seconds, are audited as ``auth.login_locked`` and do not extend the lock.
     """
+    now = aware(now) if now else utcnow()
+    subject = username[:200]
     with store.read() as conn:
+        failures = recent_times(
+            conn,
+            action="auth.login_failed",
+            subject_type="user",
+            subject_id=subject,
+            since=(now - LOGIN_WINDOW).isoformat(timespec="microseconds"),
+            limit=LOGIN_MAX_FAILURES,
+        )
         user = repo.get_user(conn, username)
         stored = tokens_repo.password_hash(conn, username) if user else None
+    if len(failures) >= LOGIN_MAX_FAILURES:
+        oldest = datetime.fromisoformat(failures[-1])
+        retry_after = max(1, int((oldest + LOGIN_WINDOW - now).total_seconds()) + 1)
+        with store.write() as conn:
+            append_event(
+                conn,
+                actor=username[:100],
+                action="auth.login_locked",
+                subject_type="user",
+                subject_id=subject,
+                after={"retry_after": retry_after},
+                at=now.isoformat(timespec="microseconds"),
+            )
+        raise TooManyAttemptsError(
+            f"too many failed logins for '{username[:100]}'; try again in "
+            f"{-(-retry_after // 60)} minutes",
+            retry_after=retry_after,
+        )
     ok = check_password(password, stored or _dummy_hash())
     if user is not None and stored is not None and ok and user.active:
         return user
@@ -183,6 +222,7 @@ def verify_password(store: Store, username: str, password: str) -> User:
             subject_type="user",
             subject_id=username[:200],
             after={"reason": reason},
+            at=now.isoformat(timespec="microseconds"),
         )
     raise AuthenticationError("wrong username or password", field="password")
 

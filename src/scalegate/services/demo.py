@@ -9,13 +9,16 @@ from typing import Any
 
 from scalegate.domain.stage import Stage
 from scalegate.errors import ConflictError
-from scalegate.services import data_checks, gates, registry, users
+from scalegate.services import auth, data_checks, gates, registry, users
 from scalegate.services.clock import utcnow
 from scalegate.services.demo_data import CONTRACTS, DemoRun, batch
 from scalegate.store import Store
 from scalegate.store import repositories as repo
+from scalegate.store import token_repository as tokens_repo
 
 ADMIN = "ada"
+#: every demo user's login password for the web UI and ``POST /api/v1/login``
+DEMO_PASSWORD = "scalegate-demo"
 
 USERS: list[dict[str, Any]] = [
     {"username": "ada", "role": "admin", "display_name": "Ada Lovelace (AI platform lead)"},
@@ -264,17 +267,25 @@ def build(store: Store, *, now: datetime | None = None) -> DemoResult:
     with store.read() as conn:
         existing_users = {u.username for u in repo.list_users(conn)}
         existing_cases = {c.slug for c in repo.list_use_cases(conn)}
+        # demo workspaces made before logins existed get the demo password too
+        no_password = [
+            u for u in sorted(existing_users) if tokens_repo.password_hash(conn, u) is None
+        ]
     if existing_users and ADMIN not in existing_users:
         raise ConflictError(
             "this database already has users of its own; run the demo on a new database, "
             "e.g. scalegate demo --db demo.db"
         )
+    for username in no_password:
+        if username in {spec["username"] for spec in USERS}:
+            auth.set_password(store, username, DEMO_PASSWORD, actor=ADMIN)
     made_users = 0
     for spec in USERS:
         if spec["username"] in existing_users:
             continue
         actor = None if not existing_users and spec["role"] == "admin" else ADMIN
         users.add(store, actor=actor, now=now, **spec)
+        auth.set_password(store, spec["username"], DEMO_PASSWORD, actor=ADMIN)
         existing_users.add(spec["username"])
         made_users += 1
     made_cases = 0

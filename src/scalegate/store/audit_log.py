@@ -76,6 +76,25 @@ def append_event(
     return event
 
 
+def recent_times(
+    conn: Connection, *, action: str, subject_type: str, subject_id: str, since: str, limit: int
+) -> list[str]:
+    """The ``at`` of the latest ``limit`` events with this action and subject at or after
+    ``since`` (an ISO time in UTC like :func:`now_iso`), newest first. Uses the subject index."""
+    rows = conn.execute(
+        select(audit_events.c.at)
+        .where(
+            audit_events.c.subject_type == subject_type,
+            audit_events.c.subject_id == subject_id,
+            audit_events.c.action == action,
+            audit_events.c.at >= since,
+        )
+        .order_by(audit_events.c.seq.desc())
+        .limit(limit)
+    )
+    return [row[0] for row in rows]
+
+
 #: numbers PostgreSQL server-side cursors so that two readers on one connection never clash
 _cursor_ids = itertools.count(1)
 
