@@ -1,7 +1,7 @@
 """Browser fixtures: a real server over the demo workspace, and Debian's Chromium.
 
 ``live_server`` builds the demo portfolio once per test process (each xdist worker has its
-own database and port), gives every demo user the password :data:`PASSWORD`, and serves
+own database and port; every demo user's password is :data:`PASSWORD`), and serves
 ``create_app`` with Uvicorn in a background thread. Chromium is Debian's
 (``SCALEGATE_CHROMIUM`` or ``chromium`` on PATH); Playwright never downloads a browser.
 Without one the browser tests skip, except under ``CI``, where they fail.
@@ -21,8 +21,8 @@ from typing import Any
 
 import pytest
 
-PASSWORD = "demo-password-1"
-DEMO_USERS = ("ada", "ben", "carla", "dev", "fiona", "rita", "omar", "eve", "vic")
+#: the demo's password for every demo user (``services.demo.DEMO_PASSWORD``)
+PASSWORD = "scalegate-demo"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
 
 
@@ -49,7 +49,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     import uvicorn
 
     from scalegate.api import create_app
-    from scalegate.services import auth, demo
+    from scalegate.services import demo
     from scalegate.services.workspace import open_store
     from scalegate.settings import Settings
 
@@ -57,8 +57,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     db = str(folder / "demo.db")
     store = open_store(db)
     demo.build(store)
-    for user in DEMO_USERS:
-        auth.set_password(store, user, PASSWORD, actor="ada")
+    assert demo.DEMO_PASSWORD == PASSWORD
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

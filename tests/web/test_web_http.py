@@ -106,6 +106,16 @@ def test_a_failed_login_shows_the_form_again_and_is_audited(client, web) -> None
     assert next(iter(audit.recent(web))).action == "auth.login_failed"
 
 
+def test_repeated_failures_lock_the_login_form_too(client) -> None:
+    from scalegate.services.auth import LOGIN_MAX_FAILURES
+
+    for _ in range(LOGIN_MAX_FAILURES):
+        client.post("/login", data={"username": "vic", "password": "nope"}, headers=HTML)
+    answer = client.post("/login", data={"username": "vic", "password": PASSWORD}, headers=HTML)
+    assert answer.status_code == 200 and "too many failed logins" in answer.text
+    assert "scalegate_session" not in answer.headers.get("set-cookie", "")
+
+
 def test_logout_needs_the_csrf_token_and_then_ends_the_session(client, web) -> None:
     _login(client)
     answer = client.post("/logout", headers=HTML)

@@ -64,8 +64,10 @@ def login(
     """Check the password and open a session; returns the session id (shown once) and it.
 
     Raises :class:`AuthenticationError` (one message whatever went wrong) and records
-    ``auth.login_failed`` when the password is wrong or the user unknown or deactivated.
-    Expired sessions are swept on the way.
+    ``auth.login_failed`` when the password is wrong or the user unknown or deactivated;
+    :class:`TooManyAttemptsError` while the username is locked after repeated failures
+    (see :func:`scalegate.services.auth.verify_password`). Expired sessions are swept on
+    the way.
     """
     now = aware(now or utcnow())
     if lifetime <= timedelta(0):

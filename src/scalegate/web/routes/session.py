@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
-from scalegate.errors import AuthenticationError
+from scalegate.errors import AuthenticationError, TooManyAttemptsError
 from scalegate.services import sessions
 from scalegate.settings import Settings
 from scalegate.web.auth import COOKIE, Viewer
@@ -47,7 +47,7 @@ async def login(
             password[:1024],
             lifetime=timedelta(hours=settings.session_hours),
         )
-    except AuthenticationError as exc:
+    except (AuthenticationError, TooManyAttemptsError) as exc:
         page = LoginPage(next_url=target, username=username[:100], error=exc.message)
         # 200, not 401: the form is shown again, and browsers log 4xx documents as errors
         return render(request, "login.html", page)
