@@ -7,10 +7,13 @@ Everything is loaded in a handful of queries and evaluated in memory, so the vie
 from __future__ import annotations
 
 import gc
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from scalegate.domain.decision import CriterionResult
@@ -23,6 +26,7 @@ from scalegate.services import policies
 from scalegate.services.clock import utcnow
 from scalegate.store import Store
 from scalegate.store import repositories as repo
+from scalegate.store.audit_log import read_head
 
 
 @dataclass(frozen=True)
@@ -205,3 +209,83 @@ def facets(store: Store) -> dict[str, list[str]]:
     with store.read() as conn:
         found = repo.use_case_facets(conn)
     return {**found, "risk_tiers": [t.value for t in RiskTier]}
+
+
+# ---------------------------------------------------------------------------- snapshots
+
+#: how long a snapshot may be served while nothing changed (time alone moves days stalled,
+#: time boxes and evidence ages)
+SNAPSHOT_MAX_AGE = timedelta(seconds=60)
+_SNAPSHOTS_KEPT = 32
+
+
+class _Snapshots:
+    """Portfolios already built, keyed by store, filters and the audit chain's head.
+
+    Every state change appends an audit event in the same transaction, so an unchanged head
+    means unchanged data: a snapshot is reused until the head moves or it is older than
+    ``max_age``. One build per key runs at a time; concurrent callers wait for it.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[tuple[Any, ...], tuple[float, Portfolio]] = OrderedDict()
+        self._building: dict[tuple[Any, ...], threading.Lock] = {}
+
+    def get(
+        self,
+        store: Store,
+        filters: tuple[str | None, str | None, str | None],
+        max_age: timedelta,
+    ) -> Portfolio:
+        with store.read() as conn:
+            head = read_head(conn)
+        key = (id(store), store.url, head, filters)
+        fresh_after = time.monotonic() - max_age.total_seconds()
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None and found[0] >= fresh_after:
+                self._entries.move_to_end(key)
+                return found[1]
+            building = self._building.setdefault(key, threading.Lock())
+        with building:
+            try:
+                with self._lock:  # built by another caller while we waited?
+                    found = self._entries.get(key)
+                    if found is not None and found[0] >= fresh_after:
+                        return found[1]
+                department, risk_tier, owner = filters
+                built = build(store, department=department, risk_tier=risk_tier, owner=owner)
+                with self._lock:
+                    self._entries[key] = (time.monotonic(), built)
+                    self._entries.move_to_end(key)
+                    while len(self._entries) > _SNAPSHOTS_KEPT:
+                        self._entries.popitem(last=False)
+            finally:
+                with self._lock:
+                    self._building.pop(key, None)
+        return built
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+_snapshots = _Snapshots()
+
+
+def snapshot(
+    store: Store,
+    *,
+    department: str | None = None,
+    risk_tier: str | None = None,
+    owner: str | None = None,
+    max_age: timedelta = SNAPSHOT_MAX_AGE,
+) -> Portfolio:
+    """The portfolio as :func:`build` computes it, reused while nothing changed.
+
+    Guarantees: the result reflects every change committed before the call (any change moves
+    the audit head, which is part of the key), and was computed at most ``max_age`` ago
+    (``generated_at`` says when). Invalid filters raise like :func:`build`.
+    """
+    return _snapshots.get(store, (department, risk_tier, owner), max_age)

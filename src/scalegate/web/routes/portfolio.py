@@ -58,7 +58,7 @@ def _row(s: portfolio.StalledUseCase) -> StalledRow:
 
 def build_page(store: Store, filters: Filters, offset: int) -> PortfolioPage:
     """The portfolio page's context (runs the portfolio service and the facet query)."""
-    view = portfolio.build(
+    view = portfolio.snapshot(
         store,
         department=filters.department,
         risk_tier=filters.risk_tier,
