@@ -61,8 +61,7 @@ def test_concurrent_callers_share_one_build(team) -> None:
     registry.add(team, charter("shared"), actor="ada")
     results: list[portfolio.Portfolio] = []
     threads = [
-        threading.Thread(target=lambda: results.append(portfolio.snapshot(team)))
-        for _ in range(6)
+        threading.Thread(target=lambda: results.append(portfolio.snapshot(team))) for _ in range(6)
     ]
     for th in threads:
         th.start()
@@ -70,3 +69,13 @@ def test_concurrent_callers_share_one_build(team) -> None:
         th.join()
     assert len(results) == 6
     assert all(r is results[0] for r in results)  # two builds would give two objects
+
+
+def test_facets_follow_the_data(team) -> None:
+    registry.add(team, charter("hr-case", departments=["hr"]), actor="ada")
+    first = portfolio.facets_snapshot(team)
+    assert portfolio.facets_snapshot(team) is first
+    assert first == portfolio.facets(team) and first["departments"] == ["hr"]
+    registry.add(team, charter("ops-case", departments=["ops"], business_owner="omar"), actor="ada")
+    second = portfolio.facets_snapshot(team)
+    assert second["departments"] == ["hr", "ops"] and "omar" in second["owners"]

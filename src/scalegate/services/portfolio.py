@@ -10,11 +10,11 @@ import gc
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from scalegate.domain.decision import CriterionResult
 from scalegate.domain.stage import PATH, Stage, next_stage
@@ -217,58 +217,56 @@ def facets(store: Store) -> dict[str, list[str]]:
 #: time boxes and evidence ages)
 SNAPSHOT_MAX_AGE = timedelta(seconds=60)
 _SNAPSHOTS_KEPT = 32
+T = TypeVar("T")
 
 
 class _Snapshots:
-    """Portfolios already built, keyed by store, filters and the audit chain's head.
+    """Results already computed from the store, keyed by store, what was asked and the audit
+    chain's head.
 
     Every state change appends an audit event in the same transaction, so an unchanged head
-    means unchanged data: a snapshot is reused until the head moves or it is older than
-    ``max_age``. One build per key runs at a time; concurrent callers wait for it.
+    means unchanged data: a result is reused until the head moves or it is older than
+    ``max_age``. One computation per key runs at a time; concurrent callers wait for it.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._entries: OrderedDict[tuple[Any, ...], tuple[float, Portfolio]] = OrderedDict()
+        self._entries: OrderedDict[tuple[Any, ...], tuple[float, Any]] = OrderedDict()
         self._building: dict[tuple[Any, ...], threading.Lock] = {}
 
     def get(
         self,
         store: Store,
-        filters: tuple[str | None, str | None, str | None],
+        what: tuple[Any, ...],
         max_age: timedelta,
-    ) -> Portfolio:
+        compute: Callable[[], T],
+    ) -> T:
         with store.read() as conn:
             head = read_head(conn)
-        key = (id(store), store.url, head, filters)
+        key = (id(store), store.url, head, what)
         fresh_after = time.monotonic() - max_age.total_seconds()
         with self._lock:
             found = self._entries.get(key)
             if found is not None and found[0] >= fresh_after:
                 self._entries.move_to_end(key)
-                return found[1]
+                return cast(T, found[1])
             building = self._building.setdefault(key, threading.Lock())
         with building:
             try:
-                with self._lock:  # built by another caller while we waited?
+                with self._lock:  # computed by another caller while we waited?
                     found = self._entries.get(key)
                     if found is not None and found[0] >= fresh_after:
-                        return found[1]
-                department, risk_tier, owner = filters
-                built = build(store, department=department, risk_tier=risk_tier, owner=owner)
+                        return cast(T, found[1])
+                result = compute()
                 with self._lock:
-                    self._entries[key] = (time.monotonic(), built)
+                    self._entries[key] = (time.monotonic(), result)
                     self._entries.move_to_end(key)
                     while len(self._entries) > _SNAPSHOTS_KEPT:
                         self._entries.popitem(last=False)
             finally:
                 with self._lock:
                     self._building.pop(key, None)
-        return built
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
+        return result
 
 
 _snapshots = _Snapshots()
@@ -288,4 +286,14 @@ def snapshot(
     the audit head, which is part of the key), and was computed at most ``max_age`` ago
     (``generated_at`` says when). Invalid filters raise like :func:`build`.
     """
-    return _snapshots.get(store, (department, risk_tier, owner), max_age)
+    return _snapshots.get(
+        store,
+        ("portfolio", department, risk_tier, owner),
+        max_age,
+        lambda: build(store, department=department, risk_tier=risk_tier, owner=owner),
+    )
+
+
+def facets_snapshot(store: Store, *, max_age: timedelta = SNAPSHOT_MAX_AGE) -> dict[str, list[str]]:
+    """:func:`facets`, reused while nothing changed (like :func:`snapshot`)."""
+    return _snapshots.get(store, ("facets",), max_age, lambda: facets(store))

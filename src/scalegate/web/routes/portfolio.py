@@ -64,7 +64,7 @@ def build_page(store: Store, filters: Filters, offset: int) -> PortfolioPage:
         risk_tier=filters.risk_tier,
         owner=filters.owner,
     )
-    facets = portfolio.facets(store)
+    facets = portfolio.facets_snapshot(store)
     offset = max(0, min(offset, len(view.stalled)))
     shown = view.stalled[offset : offset + PAGE_ROWS]
     end = offset + len(shown)

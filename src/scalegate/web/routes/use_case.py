@@ -38,7 +38,7 @@ router = APIRouter(include_in_schema=False)
 
 #: evidence kind whose payload ``{"kpi": name, "value": number}`` is a KPI measurement
 KPI_MEASUREMENT = "kpi_measurement"
-TIMELINE = 40
+TIMELINE = 20
 CHECKS_SHOWN = 15
 CHART_BATCHES = 200
 ACTIVITY = 12
