@@ -24,14 +24,14 @@ HTML = {"Accept": "text/html,application/xhtml+xml"}
 HTMX = {**HTML, "HX-Request": "true"}
 
 
-def _client(store: Any, **settings: Any) -> Iterator[Any]:
+def _client(store: Any, base_url: str = "http://testserver", **settings: Any) -> Iterator[Any]:
     from fastapi.testclient import TestClient
 
     from scalegate.api import create_app
     from scalegate.settings import Settings
 
     app = create_app(Settings(db=store.url, **settings), store=store)
-    with TestClient(app, base_url="http://testserver", follow_redirects=False) as client:
+    with TestClient(app, base_url=base_url, follow_redirects=False) as client:
         yield client
 
 
@@ -47,10 +47,18 @@ def client(web) -> Iterator[Any]:
     yield from _client(web)
 
 
+def _login_form(client: Any, **fields: str) -> Any:
+    """Fetch the login form (its double-submit cookie and field) and post ``fields``."""
+    import re
+
+    form = client.get("/login", headers=HTML)
+    token = re.search(r'name="login_token" value="([^"]+)"', form.text)
+    assert token, form.text[:500]
+    return client.post("/login", data={"login_token": token.group(1), **fields}, headers=HTML)
+
+
 def _login(client: Any, user: str = "rita", next_url: str = "/") -> str:
-    answer = client.post(
-        "/login", data={"username": user, "password": PASSWORD, "next": next_url}, headers=HTML
-    )
+    answer = _login_form(client, username=user, password=PASSWORD, next=next_url)
     assert answer.status_code == 303, answer.text
     return str(answer.cookies["scalegate_session"])
 
@@ -73,14 +81,13 @@ def test_pages_redirect_to_login_keeping_where_the_user_wanted_to_go(client) -> 
 
 
 def test_login_sets_an_httponly_lax_cookie_with_the_session_lifetime(web) -> None:
-    for client in _client(web, session_hours=2, secure_cookies=True):
-        answer = client.post(
-            "/login",
-            data={"username": "rita", "password": PASSWORD, "next": "/use-cases/x"},
-            headers=HTML,
-        )
+    # Secure cookies travel over HTTPS only
+    for client in _client(web, "https://testserver", session_hours=2, secure_cookies=True):
+        answer = _login_form(client, username="rita", password=PASSWORD, next="/use-cases/x")
         assert answer.status_code == 303 and answer.headers["location"] == "/use-cases/x"
-        cookie = answer.headers["set-cookie"]
+        (cookie,) = [
+            c for c in answer.headers.get_list("set-cookie") if c.startswith("scalegate_session=")
+        ]
         attributes = {a.strip().split("=")[0].lower() for a in cookie.split(";")}
         assert {"httponly", "secure", "path", "max-age"} <= attributes
         assert "max-age=7200" in cookie.lower() and "samesite=lax" in cookie.lower()
@@ -92,14 +99,25 @@ def test_login_sets_an_httponly_lax_cookie_with_the_session_lifetime(web) -> Non
 
 @pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/", "\\\\evil", "x"])
 def test_login_never_redirects_off_site(client, target: str) -> None:
-    answer = client.post(
-        "/login", data={"username": "rita", "password": PASSWORD, "next": target}, headers=HTML
-    )
+    answer = _login_form(client, username="rita", password=PASSWORD, next=target)
     assert answer.headers["location"] == "/"
 
 
+def test_a_login_post_without_the_forms_token_is_refused(client, web) -> None:
+    """Login CSRF: a foreign page posting credentials has neither the cookie nor the field."""
+    fields = {"username": "rita", "password": PASSWORD}
+    answer = client.post("/login", data=fields, headers=HTML)
+    assert answer.status_code == 403 and "did not come from this site" in answer.text
+    client.get("/login", headers=HTML)  # the cookie alone is not enough either
+    answer = client.post("/login", data={**fields, "login_token": "forged"}, headers=HTML)
+    assert answer.status_code == 403
+    assert "scalegate_session" not in answer.headers.get("set-cookie", "")
+    with web.read() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(t.web_sessions)).scalar() == 0
+
+
 def test_a_failed_login_shows_the_form_again_and_is_audited(client, web) -> None:
-    answer = client.post("/login", data={"username": "rita", "password": "nope"}, headers=HTML)
+    answer = _login_form(client, username="rita", password="nope")
     assert answer.status_code == 200
     assert "wrong username or password" in answer.text
     assert "scalegate_session" not in answer.headers.get("set-cookie", "")
@@ -110,8 +128,8 @@ def test_repeated_failures_lock_the_login_form_too(client) -> None:
     from scalegate.services.auth import LOGIN_MAX_FAILURES
 
     for _ in range(LOGIN_MAX_FAILURES):
-        client.post("/login", data={"username": "vic", "password": "nope"}, headers=HTML)
-    answer = client.post("/login", data={"username": "vic", "password": PASSWORD}, headers=HTML)
+        _login_form(client, username="vic", password="nope")
+    answer = _login_form(client, username="vic", password=PASSWORD)
     assert answer.status_code == 200 and "too many failed logins" in answer.text
     assert "scalegate_session" not in answer.headers.get("set-cookie", "")
 

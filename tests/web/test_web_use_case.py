@@ -54,6 +54,7 @@ def test_approve_then_promote_records_audit_events(page: Any, live_server: Any) 
 
     slug = "churn-prediction"
     login(page, "rita", next_path=f"/use-cases/{slug}")
+    screenshot(page, "use-case-approver")
     page.get_by_label("Domain").select_option("risk")
     page.get_by_role("button", name="Approve for production").click()
     page.wait_for_url(f"**/use-cases/{slug}?done=approved#gate")

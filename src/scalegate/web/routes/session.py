@@ -1,7 +1,14 @@
-"""Logging in and out."""
+"""Logging in and out.
+
+The login form is protected against login CSRF (a foreign site logging the browser in as
+someone else) with a double-submit token: ``GET /login`` sets a random token in a short-lived
+HttpOnly cookie and in a hidden field, and ``POST /login`` accepts only when both match.
+"""
 
 from __future__ import annotations
 
+import hmac
+import secrets
 from datetime import timedelta
 
 from fastapi import APIRouter, Form, Request
@@ -17,6 +24,10 @@ from scalegate.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
+#: the login form's double-submit cookie, and how long a login form stays usable
+LOGIN_COOKIE = "scalegate_login"
+LOGIN_FORM_SECONDS = 3600
+
 
 def safe_next(value: str | None) -> str:
     """Only a local path may be the target after login (no open redirect)."""
@@ -25,9 +36,25 @@ def safe_next(value: str | None) -> str:
     return value
 
 
+def _login_form(request: Request, page: LoginPage, status_code: int = 200) -> Response:
+    token = secrets.token_urlsafe(32)
+    response = render(request, "login.html", page, status_code=status_code, login_token=token)
+    settings: Settings = request.app.state.settings
+    response.set_cookie(
+        LOGIN_COOKIE,
+        token,
+        max_age=LOGIN_FORM_SECONDS,
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+        path="/login",
+    )
+    return response
+
+
 @router.get("/login")
 def login_page(request: Request, next: str = "/") -> Response:
-    return render(request, "login.html", LoginPage(next_url=safe_next(next)))
+    return _login_form(request, LoginPage(next_url=safe_next(next)))
 
 
 @router.post("/login")
@@ -36,9 +63,18 @@ async def login(
     username: str = Form(""),
     password: str = Form(""),
     next: str = Form("/"),
+    login_token: str = Form(""),
 ) -> Response:
     settings: Settings = request.app.state.settings
     target = safe_next(next)
+    expected = request.cookies.get(LOGIN_COOKIE, "")
+    if not expected or not hmac.compare_digest(expected, login_token):
+        page = LoginPage(
+            next_url=target,
+            username=username[:100],
+            error="this login form expired or did not come from this site; log in again",
+        )
+        return _login_form(request, page, status_code=403)
     try:
         text, _session = await run_in_threadpool(
             sessions.login,
@@ -50,7 +86,7 @@ async def login(
     except (AuthenticationError, TooManyAttemptsError) as exc:
         page = LoginPage(next_url=target, username=username[:100], error=exc.message)
         # 200, not 401: the form is shown again, and browsers log 4xx documents as errors
-        return render(request, "login.html", page)
+        return _login_form(request, page)
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
         COOKIE,
@@ -61,6 +97,7 @@ async def login(
         secure=settings.secure_cookies,
         path="/",
     )
+    response.delete_cookie(LOGIN_COOKIE, path="/login")
     return response
 
 
