@@ -208,3 +208,30 @@ def test_a_filter_swap_pushes_the_clean_url(client) -> None:
     answer = client.get("/?part=body&risk_tier=high&department=", headers=HTMX)
     assert answer.status_code == 200 and answer.text.lstrip().startswith('<div id="portfolio"')
     assert answer.headers["HX-Push-Url"] == "/?risk_tier=high"
+
+
+def test_user_text_is_escaped(client, web) -> None:
+    name = '<script>alert("x")</script> & co'
+    registry.add(web, charter("escaped", name=name, purpose="<b>bold</b>"), actor="ben")
+    _login(client, "vic")
+    page = client.get("/use-cases/escaped", headers=HTML).text
+    assert "<script>alert" not in page and "<b>bold</b>" not in page
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; co" in page
+
+
+def test_kpis_show_the_latest_measurement_and_progress(client, web) -> None:
+    registry.add(web, charter("kpi-case"), actor="ben")  # time to settle: 96 -> 48 hours
+    for value in (90.0, 72.0):  # the newest counts
+        registry.record_evidence(
+            web,
+            "kpi-case",
+            kind="kpi_measurement",
+            status="info",
+            summary=f"time to settle {value}",
+            payload={"kpi": "time to settle", "value": value},
+            actor="ben",
+        )
+    _login(client, "vic")
+    page = client.get("/use-cases/kpi-case", headers=HTML).text
+    assert ">72</a>" in page
+    assert 'title="50% of the way from baseline to target"' in page  # (96 - 72) / (96 - 48)

@@ -139,3 +139,25 @@ def test_separation_of_duties_is_enforced_by_the_service(page: Any, live_server:
     )
     assert answer.status == 403
     assert "separation of duties" in answer.text()
+
+
+def test_the_charts_carry_the_monitor_batches(page: Any, live_server: Any) -> None:
+    import json
+
+    from scalegate.services import monitoring
+
+    monitor = monitoring.get(live_server.store, "claims-triage")
+    batches = list(reversed(monitoring.batches(live_server.store, "claims-triage")))
+    login(page, "vic", next_path="/use-cases/claims-triage")
+    data = json.loads(page.locator("#chart-data").text_content() or "{}")
+    series = data[monitor.name]
+    assert series["labels"] == [b["at"][:10] for b in batches]
+    assert series["drift_share"] == [b["metrics"]["drift_share"] for b in batches]
+    metric = monitor.primary_metric
+    assert series["realised"] == [b["metrics"].get(metric) for b in batches]
+    assert series["reference"] == monitor.reference_metrics[metric]
+    drawn = page.evaluate(
+        "() => [...document.querySelectorAll('canvas[data-chart]')]"
+        ".map(c => Chart.getChart(c).data.datasets.length)"
+    )
+    assert drawn == [min(6, len(series["features"])) + 1, 3]
