@@ -235,3 +235,12 @@ def test_kpis_show_the_latest_measurement_and_progress(client, web) -> None:
     page = client.get("/use-cases/kpi-case", headers=HTML).text
     assert ">72</a>" in page
     assert 'title="50% of the way from baseline to target"' in page  # (96 - 72) / (96 - 48)
+
+
+def test_a_bad_query_parameter_is_an_html_page_naming_it(client) -> None:
+    _login(client, "vic")
+    answer = client.get("/?offset=-3", headers=HTML)
+    assert answer.status_code == 422 and answer.headers["content-type"].startswith("text/html")
+    assert "offset" in answer.text
+    api = client.get("/api/v1/use-cases?risk_tier=1", headers=HTML)  # the API stays JSON
+    assert api.status_code == 401 and api.json()["error"] == "unauthenticated"

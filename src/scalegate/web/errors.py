@@ -11,6 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import RedirectResponse, Response
@@ -92,6 +93,12 @@ def install(app: FastAPI) -> None:
                     except ScalegateError:  # the store is down: the 403 still stands
                         log.exception("could not record auth.denied for %s", user)
                 return error_page(request, exc.http_status, exc.message)
+            if isinstance(exc, RequestValidationError):
+                problems = [
+                    f"{'.'.join(str(p) for p in e.get('loc', ())[1:])}: {e.get('msg', '')}"
+                    for e in exc.errors()
+                ]
+                return error_page(request, 422, "; ".join(problems) or "invalid request")
             if isinstance(exc, StarletteHTTPException):
                 if exc.status_code == 404:
                     return error_page(request, 404, f"There is no page at {request.url.path}.")
@@ -101,6 +108,6 @@ def install(app: FastAPI) -> None:
 
         return handler
 
-    for kind in (ScalegateError, StarletteHTTPException, Exception):
+    for kind in (ScalegateError, RequestValidationError, StarletteHTTPException, Exception):
         app.add_exception_handler(kind, wrap(kind))
     app.add_exception_handler(LoginRequired, _login_required)
