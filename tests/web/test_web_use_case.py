@@ -33,6 +33,12 @@ def test_a_stalled_use_case_shows_its_blockers_and_charts(page: Any, live_server
             assert row.get_by_role("link", name=ref).get_attribute("href") == (
                 f"/use-cases/claims-triage/evidence/{ref}"
             )
+    for r in decision.results:  # approvals and waivers are on the page itself
+        for ref in r.evidence:
+            if not ref.startswith("ev-"):
+                link = checklist.locator(f'tr[data-criterion="{r.id}"]').get_by_role("link")
+                assert link.get_attribute("href") == f"#{ref}"
+                assert page.locator(f"#{ref}").is_visible()
     assert page.locator("html").get_attribute("data-charts-drawn") == "2"
     assert page.get_by_role("button", name="Approve for scaled").count() == 0  # a viewer
     screenshot(page, "use-case")
