@@ -24,6 +24,8 @@ import pytest
 #: the demo's password for every demo user (``services.demo.DEMO_PASSWORD``)
 PASSWORD = "scalegate-demo"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
+#: when this process loaded the fixtures: screenshots newer than this are this run's
+_LOADED_AT = time.time()
 
 
 def chromium_path() -> str | None:
@@ -148,3 +150,14 @@ def screenshot(page: Any, name: str) -> Path:
     page.screenshot(path=str(path), full_page=True)
     print(f"screenshot: {path}")
     return path
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """List the screenshots this run saved (also under xdist, where workers' prints vanish)."""
+    if not SCREENSHOTS.is_dir():
+        return
+    shots = sorted(p for p in SCREENSHOTS.glob("*.png") if p.stat().st_mtime >= _LOADED_AT)
+    if shots:
+        terminalreporter.section("screenshots")
+        for path in shots:
+            terminalreporter.line(str(path))
