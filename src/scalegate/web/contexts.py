@@ -84,6 +84,8 @@ class PortfolioPage:
     #: rows shown so far (the "more" link asks for the next slice after them)
     shown: int
     more_url: str | None
+    #: rows the "more" link will add
+    more_count: int
     ready_total: int
     ready: list[str]
     top_blockers: list[tuple[str, int]]

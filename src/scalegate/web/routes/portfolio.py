@@ -81,6 +81,7 @@ def build_page(store: Store, filters: Filters, offset: int) -> PortfolioPage:
         stalled=[_row(s) for s in shown],
         shown=end,
         more_url=more,
+        more_count=min(PAGE_ROWS, len(view.stalled) - end),
         ready_total=len(view.ready),
         ready=view.ready[:READY_SHOWN],
         top_blockers=view.top_blockers[:TOP_BLOCKERS],
