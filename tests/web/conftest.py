@@ -10,39 +10,14 @@ Without one the browser tests skip, except under ``CI``, where they fail.
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
-
-#: the demo's password for every demo user (``services.demo.DEMO_PASSWORD``)
-PASSWORD = "scalegate-demo"
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
-#: when this process loaded the fixtures: screenshots newer than this are this run's
-_LOADED_AT = time.time()
-
-
-def chromium_path() -> str | None:
-    """Debian's Chromium: ``SCALEGATE_CHROMIUM`` if set, else ``chromium`` or
-    ``chromium-browser`` on PATH."""
-    explicit = os.environ.get("SCALEGATE_CHROMIUM")
-    if explicit:
-        return explicit
-    return shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-@dataclass
-class LiveServer:
-    url: str
-    db: str
-    store: Any
-    log: list[str] = field(default_factory=list)
+from web_support import LOADED_AT, PASSWORD, SCREENSHOTS, LiveServer, chromium_path
 
 
 @pytest.fixture(scope="session")
@@ -134,29 +109,11 @@ def page(browser: Any, live_server: LiveServer) -> Iterator[Any]:
     assert not problems, "\n".join(problems)
 
 
-def login(page: Any, username: str, password: str = PASSWORD, next_path: str = "/") -> None:
-    """Log in through the login form and wait for the target page."""
-    page.goto(f"/login?next={next_path}")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"**{next_path}")
-
-
-def screenshot(page: Any, name: str) -> Path:
-    """Save a full-page screenshot under build/screenshots/ and print where."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    print(f"screenshot: {path}")
-    return path
-
-
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """List the screenshots this run saved (also under xdist, where workers' prints vanish)."""
     if not SCREENSHOTS.is_dir():
         return
-    shots = sorted(p for p in SCREENSHOTS.glob("*.png") if p.stat().st_mtime >= _LOADED_AT)
+    shots = sorted(p for p in SCREENSHOTS.glob("*.png") if p.stat().st_mtime >= LOADED_AT)
     if shots:
         terminalreporter.section("screenshots")
         for path in shots:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import login, screenshot
+from web_support import login, screenshot
 
 
 def test_portfolio_shows_funnel_stalled_and_ready(page: Any, live_server: Any) -> None:

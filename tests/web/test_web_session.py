@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import PASSWORD, login, screenshot
+from web_support import PASSWORD, login, screenshot
 
 
 def test_login_opens_the_portfolio_and_logout_ends_the_session(page: Any) -> None:
