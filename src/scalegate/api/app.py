@@ -1,6 +1,6 @@
-"""The application factory: routers under ``/api/v1``, one error mapping, metrics and the
-upload limit. Settings and the store are built before and handed in; nothing is read at
-import time."""
+"""The application factory: routers under ``/api/v1``, one error mapping, metrics, the
+upload limit, and the web dashboard's pages (``scalegate.web``) on the same app. Settings
+and the store are built before and handed in; nothing is read at import time."""
 
 from __future__ import annotations
 
@@ -85,18 +85,24 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         tokens,
     ):
         app.include_router(module.router)
+    from scalegate import web
+
+    web.install(app)
     app.add_middleware(BodyLimit, limit=int(settings.max_upload_mb * 1_000_000))
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     return app
 
 
 def api_routes(app: FastAPI) -> list[APIRoute]:
-    """Every API route of ``app`` (those of included routers too), in mounting order."""
+    """Every API route of ``app`` (those of included routers too), in mounting order; the
+    web dashboard's pages (``scalegate.web``) are not API routes."""
     found: list[APIRoute] = []
 
     def walk(routes: list[object]) -> None:
         for route in routes:
-            if isinstance(route, APIRoute):
+            if isinstance(route, APIRoute) and not route.endpoint.__module__.startswith(
+                "scalegate.web."
+            ):
                 found.append(route)
             inner = getattr(route, "original_router", None)
             if inner is not None:

@@ -201,3 +201,11 @@ def build(
         ready=ready,
         top_blockers=sorted(top_blockers.items(), key=lambda kv: (-kv[1], kv[0])),
     )
+
+
+def facets(store: Store) -> dict[str, list[str]]:
+    """What the portfolio can be filtered by: departments, owners and risk tiers in use or
+    allowed, each sorted."""
+    with store.read() as conn:
+        found = repo.use_case_facets(conn)
+    return {**found, "risk_tiers": [t.value for t in RiskTier]}

@@ -545,3 +545,16 @@ def latest_per_subject(
         record = _evidence(d)
         out.setdefault(record.use_case_id, []).append(record)
     return out
+
+
+def use_case_facets(conn: Connection) -> dict[str, list[str]]:
+    """Distinct departments and owners over all use cases, sorted (for filter menus)."""
+    departments: set[str] = set()
+    owners: set[str] = set()
+    query = select(
+        t.use_cases.c.departments, t.use_cases.c.business_owner, t.use_cases.c.technical_owner
+    )
+    for deps, business, technical in conn.execute(query):
+        departments.update(deps or ())
+        owners.update(o for o in (business, technical) if o)
+    return {"departments": sorted(departments), "owners": sorted(owners)}
