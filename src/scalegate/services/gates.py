@@ -7,12 +7,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection
 
-from scalegate.domain.decision import GateDecision
+from scalegate.domain.decision import GateDecision, Verdict
 from scalegate.domain.evidence import Approval, Evidence, PromotionRequest, Waiver
 from scalegate.domain.monitoring import MonitorRecord
 from scalegate.domain.policy import Policy
 from scalegate.domain.stage import GATES, Stage, check_promotion, next_stage, parse_gate
-from scalegate.domain.use_case import UseCase
+from scalegate.domain.use_case import RiskTier, UseCase
 from scalegate.domain.user import DEFAULT_DOMAINS, Role
 from scalegate.errors import (
     ConflictError,
@@ -21,6 +21,7 @@ from scalegate.errors import (
     ValidationError,
 )
 from scalegate.gates import (
+    CRITERIA,
     DATA_CHECK,
     GateContext,
     evaluate_gate,
@@ -32,6 +33,7 @@ from scalegate.services.access import require
 from scalegate.services.clock import aware, utcnow
 from scalegate.services.registry import use_case_in
 from scalegate.store import Store
+from scalegate.store import decision_repository as decision_repo
 from scalegate.store import monitor_repository as monitor_repo
 from scalegate.store import repositories as repo
 from scalegate.store.audit_log import append_event
@@ -229,6 +231,19 @@ def _next_gate_only(uc: UseCase, gate: Stage) -> None:
         )
 
 
+def _max_age_days(policy: Policy, gate: Stage, tier: RiskTier, domain: str) -> int | None:
+    """The shortest ``max_age_days`` of the gate's approval criteria that ask ``domain`` for
+    a use case of ``tier`` (None: an approval from that domain never goes out of date)."""
+    ages: list[int] = []
+    for spec in policy.criteria(gate):
+        if spec.kind != "approvals" or not spec.applies_to(tier):
+            continue
+        params = spec.params_for(tier)
+        if domain in params.get("domains", ()) and params.get("max_age_days") is not None:
+            ages.append(int(params["max_age_days"]))
+    return min(ages) if ages else None
+
+
 def approve(
     store: Store,
     slug: str,
@@ -259,8 +274,11 @@ def approve(
         _next_gate_only(uc, target)
         request = repo.open_request(conn, uc.id)
         _separation_of_duties(uc, request, user.username, target, "approve")
+        max_age = _max_age_days(policies.active_in(conn).policy, target, uc.risk_tier, domain)
         for ap in repo.approvals_for(conn, uc.id, uc.stage):
             if ap.gate == target and ap.domain == domain and ap.approver == user.username:
+                if max_age is not None and ap.created_at < now - timedelta(days=max_age):
+                    continue  # outdated: the gate no longer counts it, a renewal is welcome
                 raise ConflictError(
                     f"{user.username} already approved '{slug}' for {target.value} "
                     f"in the {domain} domain ({ap.ref})"
@@ -390,3 +408,128 @@ def inbox(store: Store, *, actor: str) -> list[dict[str, object]]:
                 }
             )
     return out
+
+
+@dataclass(frozen=True)
+class AwaitedApproval:
+    """One approval a domain still owes a use case's next gate.
+
+    ``reason`` is the approval criterion's own reason for that domain (missing, or the
+    approval given is out of date or does not count). ``can_act`` says whether the approver
+    who asked may give it; ``why_not`` says why not (separation of duties).
+    """
+
+    slug: str
+    name: str
+    stage: Stage
+    gate: Stage
+    risk_tier: str
+    criterion: str
+    domain: str
+    reason: str
+    request: PromotionRequest | None
+    days_in_stage: int
+    can_act: bool
+    why_not: str = ""
+
+
+def awaiting_approval(
+    store: Store, *, actor: str, now: datetime | None = None
+) -> list[AwaitedApproval]:
+    """Approvals that ``actor``'s domains (every domain, for an admin) still owe: for each
+    active use case, each ``approvals`` criterion of its next gate that applies to its risk
+    tier, is not waived, and still fails for one of those domains, judged by the criterion
+    itself (so out-of-date approvals show up exactly when the gate stops counting them).
+
+    Use cases with an open promotion request come first (oldest request first), then the
+    longest in their stage. Reads only; a viewer or contributor gets an empty list.
+    """
+    now = now or utcnow()
+    with store.read() as conn:
+        user = repo.get_user(conn, actor)
+        if user is None or not user.active or not user.role.allows(Role.APPROVER):
+            return []
+        pv = policies.active_in(conn)
+        cases = repo.list_use_cases(conn)
+        approvals = repo.all_current_approvals(conn)
+        waivers = repo.all_current_waivers(conn)
+        requests = repo.all_open_requests(conn)
+    check = CRITERIA["approvals"]
+    out: list[AwaitedApproval] = []
+    for uc in cases:
+        gate = next_stage(uc.stage)
+        if gate is None:
+            continue
+        specs = [
+            s
+            for s in pv.policy.criteria(gate)
+            if s.kind == "approvals" and s.applies_to(uc.risk_tier)
+        ]
+        if not specs:
+            continue
+        request = requests.get(uc.id)
+        waived = {
+            w.criterion
+            for w in waivers.get(uc.id, ())
+            if w.gate == gate and w.stage == uc.stage and w.active(now)
+        }
+        ctx = GateContext(
+            use_case=uc,
+            policy=pv.policy,
+            policy_version=pv.version,
+            now=now,
+            users={},
+            approvals=approvals.get(uc.id, ()),
+            request=request,
+        )
+        why_not = ""
+        if user.username in (uc.business_owner, uc.technical_owner):
+            why_not = f"you own {uc.slug}: separation of duties"
+        elif request is not None and request.gate == gate and request.requested_by == user.username:
+            why_not = "you requested this promotion: separation of duties"
+        seen: set[str] = set()
+        for spec in specs:
+            if spec.id in waived:
+                continue
+            merged = spec.params_for(uc.risk_tier)
+            for domain in merged.get("domains", ()):
+                if domain in seen or not user.can_approve(domain):
+                    continue
+                params = check.params.model_validate({**merged, "domains": [domain]})
+                outcome = check.check(params, ctx, gate)
+                if outcome.verdict is not Verdict.FAIL:
+                    continue
+                seen.add(domain)
+                out.append(
+                    AwaitedApproval(
+                        slug=uc.slug,
+                        name=uc.name,
+                        stage=uc.stage,
+                        gate=gate,
+                        risk_tier=uc.risk_tier.value,
+                        criterion=spec.id,
+                        domain=domain,
+                        reason=outcome.reason,
+                        request=request if request is not None and request.gate == gate else None,
+                        days_in_stage=int(uc.days_in_stage(now)),
+                        can_act=not why_not,
+                        why_not=why_not,
+                    )
+                )
+    out.sort(
+        key=lambda a: (
+            a.request is None,
+            a.request.created_at if a.request else now,
+            -a.days_in_stage,
+            a.slug,
+            a.domain,
+        )
+    )
+    return out
+
+
+def decisions_by(store: Store, *, actor: str, limit: int = 20) -> list[dict[str, object]]:
+    """The newest approvals and waivers ``actor`` gave, newest first, as
+    ``{"kind", "ref", "use_case", "gate", "what", "note", "at"}`` dictionaries."""
+    with store.read() as conn:
+        return decision_repo.decisions_by(conn, actor, limit=limit)

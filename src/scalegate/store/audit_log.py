@@ -130,3 +130,46 @@ def iter_events(
         query = query.limit(limit)
     for row in conn.execution_options(yield_per=10_000).execute(query):
         yield AuditEvent(*tuple(row))
+
+
+def page_events(
+    conn: Connection,
+    *,
+    before_seq: int | None = None,
+    limit: int = 50,
+    actor: str | None = None,
+    action: str | None = None,
+    action_prefix: str | None = None,
+    subject_type: str | None = None,
+    subject_id: str | None = None,
+    at_from: str | None = None,
+    at_to: str | None = None,
+) -> list[AuditEvent]:
+    """Up to ``limit`` events with ``seq < before_seq``, newest first, matching every filter
+    given (keyset paging: the cost depends on the page, not on the length of the chain).
+
+    ``at_from``/``at_to`` compare the ISO-8601 UTC text of ``at`` (``at_from <= at < at_to``),
+    which sorts as time does. ``action_prefix`` matches actions starting with it.
+    """
+    c = audit_events.c
+    query = select(*_COLUMNS)
+    if before_seq is not None:
+        query = query.where(c.seq < before_seq)
+    if actor is not None:
+        query = query.where(c.actor == actor)
+    if action is not None:
+        query = query.where(c.action == action)
+    if action_prefix:
+        # a range, not LIKE: SQLite's LIKE ignores case and so cannot use the index
+        upper = action_prefix[:-1] + chr(ord(action_prefix[-1]) + 1)
+        query = query.where(c.action >= action_prefix, c.action < upper)
+    if subject_type is not None:
+        query = query.where(c.subject_type == subject_type)
+    if subject_id is not None:
+        query = query.where(c.subject_id == subject_id)
+    if at_from is not None:
+        query = query.where(c.at >= at_from)
+    if at_to is not None:
+        query = query.where(c.at < at_to)
+    query = query.order_by(c.seq.desc()).limit(limit)
+    return [AuditEvent(*tuple(row)) for row in conn.execute(query)]
