@@ -18,7 +18,7 @@ from datetime import date, datetime
 
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import RedirectResponse, Response, StreamingResponse
 
 from scalegate.audit import ChainReport
 from scalegate.domain.audit_event import AuditEvent
@@ -151,6 +151,10 @@ async def audit_log(
         since=_clean(since, 10),
         until=_clean(until, 10),
     )
+    if any(v == "" for v in request.query_params.values()):
+        # the filter form sends its empty fields too: answer with the short, shareable URL
+        query = filters.query(before=before)
+        return RedirectResponse("/audit" + (f"?{query}" if query else ""), status_code=303)
     page = await run_in_threadpool(build_page, caller.store, request, filters, before)
     if is_htmx(request) and part == "rows":
         return render(request, "audit/_rows.html", page)
