@@ -91,3 +91,37 @@ def test_bad_ranges_and_sizes_name_the_field(team) -> None:
 def test_an_empty_match_has_no_next_page(team) -> None:
     page = audit.events_page(team, audit.EventFilters(actor="nobody"))
     assert page.events == [] and page.next_before is None
+
+
+def test_day_boundaries_with_stamped_events(store) -> None:
+    from scalegate.store.audit_log import append_event
+
+    stamps = [
+        ("2026-01-01T23:59:59.999999+00:00", "approval.recorded"),
+        ("2026-01-02T00:00:00.000000+00:00", "approval.recorded"),
+        ("2026-01-02T12:00:00.000000+00:00", "usecase.created"),
+        ("2026-01-02T23:59:59.999999+00:00", "approval.withdrawn"),
+        ("2026-01-03T00:00:00.000000+00:00", "approval.recorded"),
+    ]
+    base = audit.head_seq(store)  # opening a workspace may already have written events
+    with store.write() as conn:
+        for at, action in stamps:
+            append_event(
+                conn, actor="ada", action=action, subject_type="use_case", subject_id="x", at=at
+            )
+    day = date(2026, 1, 2)
+
+    def seqs(**kw) -> list[int]:
+        page = audit.events_page(store, audit.EventFilters(**kw), limit=500)
+        return [e.seq - base for e in page.events if e.seq > base]
+
+    assert seqs(since=day, until=day) == [4, 3, 2]
+    assert seqs(since=day) == [5, 4, 3, 2]
+    assert seqs(until=day) == [4, 3, 2, 1]
+    assert seqs(since=day, until=day, action="approval.*") == [4, 2]
+    assert seqs(since=date(2026, 1, 4)) == []
+    assert seqs(until=date(2025, 12, 31)) == []
+    page = audit.events_page(
+        store, audit.EventFilters(action="approval."), before=base + 4, limit=1
+    )
+    assert [e.seq - base for e in page.events] == [2] and page.next_before == base + 2

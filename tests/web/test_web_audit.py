@@ -9,9 +9,12 @@ from conftest import login, screenshot
 
 
 def _seqs(page: Any) -> list[int]:
-    return [int(s) for s in page.locator("#audit-rows tr[data-seq]").evaluate_all(
-        "rows => rows.map(r => r.dataset.seq)"
-    )]
+    return [
+        int(s)
+        for s in page.locator("#audit-rows tr[data-seq]").evaluate_all(
+            "rows => rows.map(r => r.dataset.seq)"
+        )
+    ]
 
 
 def test_pages_newest_first_and_shows_older_events_on_demand(page: Any, live_server: Any) -> None:

@@ -10,10 +10,18 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+
 from conftest import PASSWORD
 
 HTML = {"Accept": "text/html"}
-PAGES = ["/approvals", "/audit", "/audit/verify", "/audit/export.jsonl", "/contracts", "/contracts/x"]
+PAGES = [
+    "/approvals",
+    "/audit",
+    "/audit/verify",
+    "/audit/export.jsonl",
+    "/contracts",
+    "/contracts/x",
+]
 
 
 @pytest.fixture
@@ -95,7 +103,8 @@ def test_an_approval_the_service_refuses_shows_its_reason(client: Any) -> None:
 def test_bad_audit_filters_and_unknown_contracts_answer_in_html(client: Any) -> None:
     _login(client, "vic")
     answer = client.get("/audit?since=yesterday", headers=HTML)
-    assert answer.status_code == 422 and "since 'yesterday' is not a day" in html.unescape(answer.text)
+    assert answer.status_code == 422
+    assert "since 'yesterday' is not a day" in html.unescape(answer.text)
     answer = client.get("/audit?since=2026-02-01&until=2026-01-01", headers=HTML)
     assert answer.status_code == 422 and "after it ends" in html.unescape(answer.text)
     answer = client.get("/audit?before=0", headers=HTML)
