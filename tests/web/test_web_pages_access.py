@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -36,14 +37,20 @@ def client(live_server: Any) -> Iterator[Any]:
         yield c
 
 
+def _hidden_fields(page: str) -> dict[str, str]:
+    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page))
+
+
 def _login(client: Any, username: str) -> str:
-    """Log in and return the session's CSRF token (from the page's logout form)."""
-    answer = client.post("/login", data={"username": username, "password": PASSWORD, "next": "/"})
+    """Log in through the login form (with whatever hidden fields it carries) and return the
+    session's CSRF token (from the page's logout form)."""
+    form = _hidden_fields(client.get("/login", headers=HTML).text)
+    form.update({"username": username, "password": PASSWORD, "next": "/"})
+    answer = client.post("/login", data=form)
     assert answer.status_code == 303
-    page = client.get("/contracts", headers=HTML).text
-    marker = 'name="csrf_token" value="'
-    start = page.index(marker) + len(marker)
-    return page[start : page.index('"', start)]
+    token = _hidden_fields(client.get("/contracts", headers=HTML).text)["csrf_token"]
+    assert token
+    return token
 
 
 @pytest.mark.parametrize("path", PAGES)
