@@ -130,3 +130,20 @@ def test_decisions_by_lists_my_approvals_and_waivers_newest_first(team) -> None:
     assert mine[1]["note"] == "ok" and mine[1]["what"] == "business approval"
     assert gates.decisions_by(team, actor="rita") == []
     assert len(gates.decisions_by(team, actor="omar", limit=1)) == 1
+
+
+def test_open_requests_carry_the_blockers_a_full_evaluation_gives(team) -> None:
+    for slug, tier in (("req-a", "minimal"), ("req-b", "high"), ("req-c", "limited")):
+        registry.add(team, charter(slug, risk_tier=tier), actor="ben")
+        assert gates.promote(team, slug, "pilot", actor="ben").request_opened
+    gates.approve(team, "req-b", gate="pilot", domain="business", actor="omar")
+    items = gates.inbox(team, actor="omar")
+    assert [i["use_case"] for i in items] == ["req-a", "req-b", "req-c"]
+    for item in items:
+        decision = gates.evaluate(team, str(item["use_case"]))
+        assert item["blockers"] == [(b.id, b.reason) for b in decision.blockers]
+        assert item["requested_by"] == "ben" and item["can_act"]
+    assert items[1]["blockers"] == []  # approved: the gate passes now
+    assert [i["use_case"] for i in gates.inbox(team, actor="omar", limit=2)] == ["req-a", "req-b"]
+    assert gates.open_request_count(team) == 3
+    assert not any(i["can_act"] for i in gates.inbox(team, actor="ben"))  # the requester

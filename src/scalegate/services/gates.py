@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Connection
 
@@ -379,35 +380,68 @@ def waive(
     return waiver
 
 
-def inbox(store: Store, *, actor: str) -> list[dict[str, object]]:
-    """Open promotion requests an approver could act on, with what is still missing."""
+def inbox(store: Store, *, actor: str, limit: int | None = None) -> list[dict[str, object]]:
+    """Open promotion requests an approver could act on, with what is still missing, oldest
+    first (at most ``limit``). Everything the gates need is read in a handful of queries for
+    all requests at once, then each gate is evaluated in memory."""
     now = utcnow()
     out: list[dict[str, object]] = []
     with store.read() as conn:
         user = repo.get_user(conn, actor)
-        requests = repo.all_open_requests(conn)
-        cases = {uc.id: uc for uc in repo.list_use_cases(conn)}
-        for uc_id, req in requests.items():
-            uc = cases.get(uc_id)
-            if uc is None:
-                continue
-            decision = evaluate_gate(context_for(conn, uc, now), Stage(req.gate))
-            out.append(
-                {
-                    "use_case": uc.slug,
-                    "gate": req.gate,
-                    "requested_by": req.requested_by,
-                    "requested_at": req.created_at,
-                    "blockers": [(b.id, b.reason) for b in decision.blockers],
-                    "can_act": bool(
-                        user
-                        and user.role.allows(Role.APPROVER)
-                        and user.username not in (uc.business_owner, uc.technical_owner)
-                        and user.username != req.requested_by
-                    ),
-                }
-            )
+        requests = sorted(repo.all_open_requests(conn).values(), key=lambda r: r.id)
+        if limit is not None:
+            requests = requests[:limit]
+        ids = [r.use_case_id for r in requests]
+        cases = repo.use_cases_by_ids(conn, ids)
+        if not cases:
+            return out
+        pv = policies.active_in(conn)
+        users = repo.users_by_name(conn)
+        approvals = repo.all_current_approvals(conn)
+        waivers = repo.all_current_waivers(conn)
+        evidence = repo.latest_evidence(conn, ids)
+        checks = data_check_history(conn, pv.policy, now, ids)
+        monitors = monitor_history(conn, pv.policy, now, ids)
+    for req in requests:
+        uc = cases.get(req.use_case_id)
+        if uc is None:
+            continue
+        ctx = GateContext(
+            use_case=uc,
+            policy=pv.policy,
+            policy_version=pv.version,
+            now=now,
+            users=users,
+            approvals=approvals.get(uc.id, ()),
+            waivers=waivers.get(uc.id, ()),
+            latest_evidence=evidence.get(uc.id, {}),
+            data_checks=checks.get(uc.id, ()),
+            monitors=monitors.get(uc.id, ()),
+            request=req,
+        )
+        decision = evaluate_gate(ctx, Stage(req.gate))
+        out.append(
+            {
+                "use_case": uc.slug,
+                "gate": req.gate,
+                "requested_by": req.requested_by,
+                "requested_at": req.created_at,
+                "blockers": [(b.id, b.reason) for b in decision.blockers],
+                "can_act": bool(
+                    user
+                    and user.role.allows(Role.APPROVER)
+                    and user.username not in (uc.business_owner, uc.technical_owner)
+                    and user.username != req.requested_by
+                ),
+            }
+        )
     return out
+
+
+def open_request_count(store: Store) -> int:
+    """How many promotion requests are open."""
+    with store.read() as conn:
+        return len(repo.all_open_requests(conn))
 
 
 @dataclass(frozen=True)
@@ -450,22 +484,41 @@ def awaiting_approval(
         if user is None or not user.active or not user.role.allows(Role.APPROVER):
             return []
         pv = policies.active_in(conn)
-        cases = repo.list_use_cases(conn)
-        approvals = repo.all_current_approvals(conn)
+        mine = None if user.role is Role.ADMIN else user.domains
+        cases = decision_repo.gate_candidates(conn)
+        approvals = decision_repo.current_approvals_in(conn, mine)
         waivers = repo.all_current_waivers(conn)
         requests = repo.all_open_requests(conn)
     check = CRITERIA["approvals"]
+    # per (gate, tier): the approval criteria and which of their domains this user gives,
+    # with the parameters validated once
+    asks: dict[tuple[Stage, RiskTier], list[tuple[str, str, Any]]] = {}
+
+    def asked(gate: Stage, tier: RiskTier) -> list[tuple[str, str, Any]]:
+        key = (gate, tier)
+        if key not in asks:
+            found: list[tuple[str, str, Any]] = []
+            seen: set[str] = set()
+            for spec in pv.policy.criteria(gate):
+                if spec.kind != "approvals" or not spec.applies_to(tier):
+                    continue
+                merged = spec.params_for(tier)
+                for domain in merged.get("domains", ()):
+                    if domain in seen or not user.can_approve(domain):
+                        continue
+                    seen.add(domain)
+                    params = check.params.model_validate({**merged, "domains": [domain]})
+                    found.append((spec.id, domain, params))
+            asks[key] = found
+        return asks[key]
+
     out: list[AwaitedApproval] = []
     for uc in cases:
         gate = next_stage(uc.stage)
         if gate is None:
             continue
-        specs = [
-            s
-            for s in pv.policy.criteria(gate)
-            if s.kind == "approvals" and s.applies_to(uc.risk_tier)
-        ]
-        if not specs:
+        wanted = asked(gate, uc.risk_tier)
+        if not wanted:
             continue
         request = requests.get(uc.id)
         waived = {
@@ -487,35 +540,28 @@ def awaiting_approval(
             why_not = f"you own {uc.slug}: separation of duties"
         elif request is not None and request.gate == gate and request.requested_by == user.username:
             why_not = "you requested this promotion: separation of duties"
-        seen: set[str] = set()
-        for spec in specs:
-            if spec.id in waived:
+        for criterion, domain, params in wanted:
+            if criterion in waived:
                 continue
-            merged = spec.params_for(uc.risk_tier)
-            for domain in merged.get("domains", ()):
-                if domain in seen or not user.can_approve(domain):
-                    continue
-                params = check.params.model_validate({**merged, "domains": [domain]})
-                outcome = check.check(params, ctx, gate)
-                if outcome.verdict is not Verdict.FAIL:
-                    continue
-                seen.add(domain)
-                out.append(
-                    AwaitedApproval(
-                        slug=uc.slug,
-                        name=uc.name,
-                        stage=uc.stage,
-                        gate=gate,
-                        risk_tier=uc.risk_tier.value,
-                        criterion=spec.id,
-                        domain=domain,
-                        reason=outcome.reason,
-                        request=request if request is not None and request.gate == gate else None,
-                        days_in_stage=int(uc.days_in_stage(now)),
-                        can_act=not why_not,
-                        why_not=why_not,
-                    )
+            outcome = check.check(params, ctx, gate)
+            if outcome.verdict is not Verdict.FAIL:
+                continue
+            out.append(
+                AwaitedApproval(
+                    slug=uc.slug,
+                    name=uc.name,
+                    stage=uc.stage,
+                    gate=gate,
+                    risk_tier=uc.risk_tier.value,
+                    criterion=criterion,
+                    domain=domain,
+                    reason=outcome.reason,
+                    request=request if request is not None and request.gate == gate else None,
+                    days_in_stage=int(uc.days_in_stage(now)),
+                    can_act=not why_not,
+                    why_not=why_not,
                 )
+            )
     out.sort(
         key=lambda a: (
             a.request is None,

@@ -64,6 +64,7 @@ class ApprovalsPage:
     awaiting: list[InboxRow]
     awaiting_total: int
     requests: list[RequestRow]
+    requests_total: int
     decisions: list[DecisionRow]
     flash: str | None = None
 

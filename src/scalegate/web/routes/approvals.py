@@ -22,8 +22,9 @@ from scalegate.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
-#: rows of the inbox shown (the rest are counted); recent decisions shown
+#: rows of the inbox and of open requests shown (the rest are counted); decisions shown
 INBOX_ROWS = 100
+REQUEST_ROWS = 50
 DECISIONS = 15
 
 
@@ -48,7 +49,7 @@ def _row(a: gates.AwaitedApproval) -> InboxRow:
 def build_page(store: Store, user: User, flash: str | None = None) -> ApprovalsPage:
     """The inbox of ``user``; for a viewer or contributor only the explanation."""
     if not user.role.allows(Role.APPROVER):
-        return ApprovalsPage(False, user.domains, [], 0, [], [], flash)
+        return ApprovalsPage(False, user.domains, [], 0, [], 0, [], flash)
     awaiting = gates.awaiting_approval(store, actor=user.username)
     requests = [
         RequestRow(
@@ -59,7 +60,7 @@ def build_page(store: Store, user: User, flash: str | None = None) -> ApprovalsP
             blockers=tuple(r["blockers"]),  # type: ignore[arg-type]
             can_act=bool(r["can_act"]),
         )
-        for r in gates.inbox(store, actor=user.username)
+        for r in gates.inbox(store, actor=user.username, limit=REQUEST_ROWS)
     ]
     decisions = [
         DecisionRow(
@@ -80,6 +81,7 @@ def build_page(store: Store, user: User, flash: str | None = None) -> ApprovalsP
         awaiting=[_row(a) for a in awaiting[:INBOX_ROWS]],
         awaiting_total=len(awaiting),
         requests=requests,
+        requests_total=gates.open_request_count(store),
         decisions=decisions,
         flash=flash,
     )
