@@ -23,7 +23,7 @@ def api(workspace: Workspace) -> Iterator[tuple[Workspace, Any]]:
 
 def test_health_docs_and_openapi_need_no_token(api: tuple[Workspace, Any]) -> None:
     _, client = api
-    assert client.get("/healthz").json() == {"status": "ok", "schema_revision": "0005"}
+    assert client.get("/healthz").json() == {"status": "ok", "schema_revision": "0006"}
     assert client.get("/docs").status_code == 200
     doc = client.get("/openapi.json").json()
     assert doc["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"

@@ -183,6 +183,19 @@ def list_use_cases(
     return cases
 
 
+def use_cases_by_ids(conn: Connection, ids: Iterable[int]) -> dict[int, UseCase]:
+    """The use cases with these ids (unknown ids are left out), by id."""
+    wanted = sorted(set(ids))
+    out: dict[int, UseCase] = {}
+    for start in range(0, len(wanted), 500):  # keep each IN list short
+        part = wanted[start : start + 500]
+        query = select(*_UC_COLUMNS).where(t.use_cases.c.id.in_(part))
+        for d in _records(conn.execute(query)):
+            uc = _use_case(d)
+            out[uc.id] = uc
+    return out
+
+
 def insert_use_case(
     conn: Connection, charter: Charter, *, stage: Stage, stage_entered_at: datetime, at: datetime
 ) -> UseCase:

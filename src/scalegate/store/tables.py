@@ -194,6 +194,10 @@ audit_events = Table(
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
     Index("ix_audit_events_subject", "subject_type", "subject_id"),
+    # the audit viewer's filters, newest first by seq: one index range each, never a scan
+    Index("ix_audit_events_actor_seq", "actor", "seq"),
+    Index("ix_audit_events_action_seq", "action", "seq"),
+    Index("ix_audit_events_at", "at"),
 )
 
 #: the last (seq, hash) of the chain, updated in the same transaction as each append, so

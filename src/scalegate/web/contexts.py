@@ -10,6 +10,141 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
+# ---------------------------------------------------------------- approvals, audit, contracts
+# (kept above the login page's context so additions at the end of the module merge cleanly)
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    """One approval a domain of the approver still owes a use case's next gate."""
+
+    slug: str
+    name: str
+    stage: str
+    gate: str
+    risk_tier: str
+    criterion: str
+    domain: str
+    reason: str
+    requested_by: str | None
+    requested_at: str | None
+    days_in_stage: int
+    can_act: bool
+    why_not: str
+
+
+@dataclass(frozen=True)
+class RequestRow:
+    """An open promotion request and what still blocks it."""
+
+    slug: str
+    gate: str
+    requested_by: str
+    requested_at: str
+    blockers: tuple[tuple[str, str], ...]
+    can_act: bool
+
+
+@dataclass(frozen=True)
+class DecisionRow:
+    kind: str
+    ref: str
+    use_case: str
+    gate: str
+    what: str
+    note: str
+    at: str
+
+
+@dataclass(frozen=True)
+class ApprovalsPage:
+    #: False for viewers and contributors: the page explains instead of listing forms
+    is_approver: bool
+    domains: tuple[str, ...]
+    awaiting: list[InboxRow]
+    awaiting_total: int
+    requests: list[RequestRow]
+    requests_total: int
+    decisions: list[DecisionRow]
+    flash: str | None = None
+
+
+@dataclass(frozen=True)
+class ChainStatus:
+    """The last verification of the audit chain this server ran (None: not yet)."""
+
+    ok: bool | None = None
+    message: str = ""
+    events: int = 0
+    first_bad_seq: int | None = None
+    verified_at: str | None = None
+    #: the chain's head when the page was drawn; events appended after the verification
+    head_seq: int = 0
+    appended_since: int = 0
+    seconds: float | None = None
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    seq: int
+    at: str
+    actor: str
+    action: str
+    subject_type: str
+    subject_id: str
+    #: the event's before/after JSON, indented for reading
+    before: str
+    after: str
+    #: a one-line digest of ``after`` for the collapsed row
+    gist: str
+    hash: str
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    actor: str = ""
+    action: str = ""
+    subject: str = ""
+    since: str = ""
+    until: str = ""
+
+    def query(self, **more: Any) -> str:
+        values = {
+            "actor": self.actor,
+            "action": self.action,
+            "subject": self.subject,
+            "since": self.since,
+            "until": self.until,
+            **more,
+        }
+        return urlencode({k: v for k, v in values.items() if v not in (None, "")})
+
+    @property
+    def active(self) -> bool:
+        return any((self.actor, self.action, self.subject, self.since, self.until))
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    rows: list[AuditRow]
+    filters: AuditFilters
+    chain: ChainStatus
+    head_seq: int
+    #: the next (older) page's URL, None on the last page
+    older_url: str | None
+    #: True when this is not the newest page
+    paged: bool
+
+
+@dataclass(frozen=True)
+class ContractsPage:
+    contracts: list[Any]  # scalegate.services.contracts.ContractSummary
+
+
+@dataclass(frozen=True)
+class ContractPage:
+    contract: Any  # scalegate.services.contracts.ContractDetail
+
 
 @dataclass(frozen=True)
 class LoginPage:

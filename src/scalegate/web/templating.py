@@ -22,6 +22,9 @@ STATIC = HERE / "static"
 #: the top navigation: (label, path, least role). Pages of other modules add theirs here.
 NAV: list[tuple[str, str, str]] = [
     ("Portfolio", "/", "viewer"),
+    ("Approvals", "/approvals", "viewer"),
+    ("Audit log", "/audit", "viewer"),
+    ("Contracts", "/contracts", "viewer"),
 ]
 
 
