@@ -7,7 +7,7 @@ import json
 import re
 from typing import Any
 
-from conftest import login, screenshot
+from web_support import login, screenshot
 
 
 def _csrf(page: Any) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import login, screenshot
+from web_support import login, screenshot
 
 
 def _seqs(page: Any) -> list[int]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import login, screenshot
+from web_support import login, screenshot
 
 
 def test_contract_page_shows_the_columns_of_a_demo_contract_and_its_runs(

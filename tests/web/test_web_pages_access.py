@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from conftest import PASSWORD
+from web_support import PASSWORD
 
 HTML = {"Accept": "text/html"}
 PAGES = [
