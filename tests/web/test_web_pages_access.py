@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-
 from web_support import PASSWORD
 
 HTML = {"Accept": "text/html"}
