@@ -100,7 +100,7 @@ def demo(
         return
     if not serve:
         console.print(
-            "\n[dim]to browse the demo, install the server (pip install 'scalegate[api]') "
+            "\n[dim]to browse the demo, reinstall scalegate with its server (pip install 'scalegate[api]') "
             "and run scalegate demo again[/]"
         )
         return
