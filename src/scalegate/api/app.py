@@ -26,6 +26,7 @@ from scalegate.api.routers import (
     tokens,
     use_cases,
     users,
+    value,
 )
 from scalegate.settings import Settings
 from scalegate.store import Store
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         audit,
         users,
         tokens,
+        value,
     ):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, limit=int(settings.max_upload_mb * 1_000_000))

@@ -322,6 +322,27 @@ class RemoteUseCase:
             body["at"] = at.isoformat()
         return _model(Evidence, self._client._request("POST", f"{self._path}/evidence", json=body))
 
+    def record_kpi(
+        self,
+        name: str,
+        value: float,
+        *,
+        at: datetime | None = None,
+        unit: str | None = None,
+    ) -> Evidence:
+        """Record one measurement of a charter KPI (as the local SDK does)."""
+        body: dict[str, Any] = {"kpi": name, "value": value}
+        if at is not None:
+            body["at"] = at.isoformat()
+        if unit is not None:
+            body["unit"] = unit
+        return _model(Evidence, self._client._request("POST", f"{self._path}/kpis", json=body))
+
+    def kpis(self) -> dict[str, Any]:
+        """Each charter KPI with its series, progress and realised value (plain data)."""
+        out: dict[str, Any] = self._client._request("GET", f"{self._path}/kpis")
+        return out
+
     def _can_record(self) -> None:
         """Raise now, before any data is read, if the token's user could not store a run
         here (same order as the local SDK: permission, then the use case)."""

@@ -125,6 +125,7 @@ def build(
         evidence = repo.latest_evidence(conn)
         checks = gate_services.data_check_history(conn, pv.policy, now)
         monitors = gate_services.monitor_history(conn, pv.policy, now)
+        kpi_points = gate_services.kpi_history(conn, pv.policy, now)
         requests = repo.all_open_requests(conn)
     policy = pv.policy
     stages = {s.value: 0 for s in (*PATH, Stage.RETIRED)}
@@ -147,6 +148,7 @@ def build(
             latest_evidence=evidence.get(uc.id, {}),
             data_checks=checks.get(uc.id, ()),
             monitors=monitors.get(uc.id, ()),
+            kpi_measurements=kpi_points.get(uc.id, ()),
             request=requests.get(uc.id),
         )
         decision = evaluate_gate(ctx, gate)
