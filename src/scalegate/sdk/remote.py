@@ -13,6 +13,8 @@ httpx is imported when a client is built, never at ``import scalegate``.
 
 from __future__ import annotations
 
+import math
+
 import io
 import json
 from collections.abc import Mapping
@@ -331,7 +333,10 @@ class RemoteUseCase:
         unit: str | None = None,
     ) -> Evidence:
         """Record one measurement of a charter KPI (as the local SDK does)."""
-        body: dict[str, Any] = {"kpi": name, "value": value}
+        # JSON has no NaN or infinity: send those as text, the server refuses them as the
+        # local SDK does
+        finite = not isinstance(value, float) or math.isfinite(value)
+        body: dict[str, Any] = {"kpi": name, "value": value if finite else str(value)}
         if at is not None:
             body["at"] = at.isoformat()
         if unit is not None:

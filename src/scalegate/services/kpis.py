@@ -71,6 +71,31 @@ def record(
     )
 
 
+def record_series(
+    store: Store,
+    slug: str,
+    points: Sequence[tuple[str, float, datetime]],
+    *,
+    actor: str | None,
+) -> list[Evidence]:
+    """Record several (KPI, value, when) measurements in one transaction: all or none."""
+    uc = registry.get(store, slug)
+    drafts = []
+    for kpi, value, at in points:
+        payload = measurement_payload(uc.kpis, kpi, {"value": value})
+        drafts.append(
+            EvidenceDraft(
+                kind=KPI_MEASUREMENT,
+                status="info",
+                summary=_summary(kpi, payload),
+                payload={"value": payload["value"]},
+                at=at,
+                subject=kpi,
+            )
+        )
+    return registry.record_evidence_many(store, slug, drafts, actor=actor)
+
+
 def _parse_at(raw: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(raw)
