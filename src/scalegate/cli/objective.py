@@ -84,10 +84,12 @@ def list_(
     if not found:
         console.print("no objectives yet; add one with 'scalegate objective add'")
         return
-    table = Table("objective", "sponsor", *(stage(s) for s in _STAGES), "", box=None)
+    table = Table("objective", "name", "sponsor", *(stage(s) for s in _STAGES), "", box=None)
+    table.columns[0].no_wrap = True
     for s in found:
         table.add_row(
-            f"[bold]{s.objective.slug}[/] {esc(s.objective.name)}",
+            f"[bold]{s.objective.slug}[/]",
+            esc(s.objective.name),
             esc(s.objective.sponsor),
             *(str(s.stages[st]) for st in _STAGES),
             _flag(s),

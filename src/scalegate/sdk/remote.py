@@ -13,10 +13,9 @@ httpx is imported when a client is built, never at ``import scalegate``.
 
 from __future__ import annotations
 
-import math
-
 import io
 import json
+import math
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
