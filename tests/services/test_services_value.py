@@ -440,3 +440,23 @@ def test_kpi_progress_gate_reads_stored_measurements(world) -> None:
     from scalegate.services import portfolio
 
     assert "live" in portfolio.build(world).ready
+
+
+def test_evidence_many_is_all_or_nothing_and_locates_the_bad_draft(world) -> None:
+    from scalegate.services.registry import EvidenceDraft, record_evidence_many
+
+    good = EvidenceDraft(kind="note", status="info", summary="fine")
+    future = EvidenceDraft(kind="note", status="info", at=datetime.now(UTC) + timedelta(days=1))
+    bad_kpi = EvidenceDraft(
+        kind=KPI_MEASUREMENT, status="info", subject="nps", payload={"value": "x"}
+    )
+    before = snapshot(world)
+    for drafts, text in (
+        ([good, future], "row 2: evidence cannot be dated in the future"),
+        ([good, good, bad_kpi], "row 3: KPI 'nps': value 'x' is not a number"),
+    ):
+        with pytest.raises(ValidationError) as exc:
+            record_evidence_many(world, "live", drafts, actor="ben", where=lambda i: f"row {i + 1}")
+        assert str(exc.value) == text
+    assert snapshot(world) == before
+    assert len(record_evidence_many(world, "live", [good, good], actor="ben")) == 2

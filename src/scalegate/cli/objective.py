@@ -16,8 +16,6 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-_STAGES = ("idea", "pilot", "production", "scaled", "retired")
-
 
 @app.command("add")
 def add(
@@ -84,14 +82,16 @@ def list_(
     if not found:
         console.print("no objectives yet; add one with 'scalegate objective add'")
         return
-    table = Table("objective", "name", "sponsor", *(stage(s) for s in _STAGES), "", box=None)
+    table = Table("objective", "name", "sponsor", "use cases per stage", "", box=None)
     table.columns[0].no_wrap = True
+    table.columns[4].no_wrap = True
     for s in found:
+        counts = ", ".join(f"{n} {stage(st)}" for st, n in s.stages.items() if n) or "none"
         table.add_row(
             f"[bold]{s.objective.slug}[/]",
             esc(s.objective.name),
             esc(s.objective.sponsor),
-            *(str(s.stages[st]) for st in _STAGES),
+            counts,
             _flag(s),
         )
     console.print(table)

@@ -393,8 +393,7 @@ def record_evidence_many(
 def _located(exc: ScalegateError, where: Callable[[int], str] | None, i: int) -> ScalegateError:
     if where is None:
         return exc
-    located = type(exc)(f"{where(i)}: {exc.message}", **exc.fields)
-    return located
+    return type(exc)(f"{where(i)}: {exc.message}", **exc.fields)
 
 
 def list_evidence(store: Store, slug: str, *, kind: str | None = None) -> list[Evidence]:
