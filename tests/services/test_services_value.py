@@ -261,8 +261,9 @@ def test_record_and_report(world) -> None:
 def test_realised_value_per_currency_over_live_use_cases(world) -> None:
     kpis.record(world, "live", "handling cost", 700, actor="ben")  # +300 EUR/month
     kpis.record(world, "live", "upsell revenue", 260, actor="ben")  # +60 USD/month
+    kpis.record(world, "big", "handling cost", 800, at=ago(1), actor="ben")  # latest: +200
+    # recorded later but measured earlier: not the latest
     kpis.record(world, "big", "handling cost", 1100, at=ago(10), actor="ben")
-    kpis.record(world, "big", "handling cost", 800, actor="ben")  # latest counts: +200
     kpis.record(world, "trial", "handling cost", 100, actor="ben")  # a pilot: not counted
     v = value.build(world)
     assert v.realised == {"EUR/month": 500.0, "USD/month": 60.0}

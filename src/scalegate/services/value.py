@@ -81,7 +81,7 @@ def build(store: Store, *, now: datetime | None = None) -> PortfolioValue:
         summaries = summaries_in(conn, cases)
         links = vrepo.links(conn)
         live = [uc for uc in cases if uc.stage in LIVE]
-        points = vrepo.kpi_measurements(conn, [uc.id for uc in live]) if live else {}
+        points = vrepo.latest_kpi_measurements(conn, stages=[s.value for s in LIVE])
     slugs = {s.objective.id: s.objective.slug for s in summaries}
     values = []
     for uc in live:

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from scalegate.domain.value import KPI_MEASUREMENT, KpiMeasurement, Objective
 from scalegate.store import tables as t
@@ -111,7 +111,36 @@ def kpi_measurements(
         query = query.where(ev.c.use_case_id.in_(ids))
     if since is not None:
         query = query.where(ev.c.created_at >= since)
-    query = query.order_by(ev.c.created_at, ev.c.id)
+    return _measurements(conn, query.order_by(ev.c.created_at, ev.c.id))
+
+
+def latest_kpi_measurements(
+    conn: Connection, *, stages: Iterable[str]
+) -> dict[int, list[KpiMeasurement]]:
+    """The latest measurement (by the date measured, then record id) of each KPI of each use
+    case in one of ``stages``: what realised value needs, without loading whole series."""
+    ev, uc = t.evidence, t.use_cases
+    rank = (
+        func.row_number()
+        .over(
+            partition_by=(ev.c.use_case_id, ev.c.subject),
+            order_by=(ev.c.created_at.desc(), ev.c.id.desc()),
+        )
+        .label("rank")
+    )
+    ranked = (
+        select(ev.c.id, ev.c.use_case_id, ev.c.subject, ev.c.payload, ev.c.created_at, rank)
+        .join(uc, uc.c.id == ev.c.use_case_id)
+        .where(ev.c.kind == KPI_MEASUREMENT, uc.c.stage.in_(list(stages)))
+        .subquery()
+    )
+    query = select(
+        ranked.c.id, ranked.c.use_case_id, ranked.c.subject, ranked.c.payload, ranked.c.created_at
+    ).where(ranked.c.rank == 1)
+    return _measurements(conn, query)
+
+
+def _measurements(conn: Connection, query: Any) -> dict[int, list[KpiMeasurement]]:
     out: dict[int, list[KpiMeasurement]] = {}
     for d in _records(conn.execute(query)):
         payload = _json(d["payload"]) or {}
