@@ -69,6 +69,7 @@ def test_kpi_routes_and_value(api: tuple[Workspace, Any]) -> None:
     ev = r.json()
     assert ev["kind"] == "kpi_measurement" and ev["subject"] == "cost"
     assert ev["payload"] == {
+        "kpi": "cost",
         "value": 9.0,
         "unit": "EUR",
         "baseline": 10.0,

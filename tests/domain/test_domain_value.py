@@ -215,6 +215,7 @@ KPIS = (
 def test_payload_is_completed_from_the_charter() -> None:
     got = measurement_payload(KPIS, "time to settle", {"value": "61.5", "source": "BI"})
     assert got == {
+        "kpi": "time to settle",
         "value": 61.5,
         "unit": "hours",
         "baseline": 96.0,

@@ -230,6 +230,7 @@ def test_record_and_report(world) -> None:
     assert ev.summary == "handling cost = 900 EUR/month"
     stored = registry.get_evidence(world, ev.ref)
     assert stored.payload == {
+        "kpi": "handling cost",
         "value": 900.0,
         "unit": "EUR/month",
         "baseline": 1000.0,

@@ -230,8 +230,9 @@ def measurement_payload(
     """Check a KPI measurement against the charter's KPIs and complete its payload.
 
     ``payload`` holds ``value`` (a finite number, or text that reads as one) and optionally
-    ``unit``, which must be the KPI's unit. The result holds the value as a float, the KPI's
-    unit, and its baseline, target and direction at the time (other keys are kept).
+    ``unit``, which must be the KPI's unit. The result holds the KPI's name (``kpi``, as the
+    web page reads it), the value as a float, the KPI's unit, and its baseline, target and
+    direction at the time (other keys are kept).
     Raises :class:`ValidationError` naming the field that is wrong.
     """
     if not name:
@@ -259,6 +260,7 @@ def measurement_payload(
         )
     return {
         **payload,
+        "kpi": kpi.name,
         "value": value,
         "unit": kpi.unit,
         "baseline": kpi.baseline,
