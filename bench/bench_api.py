@@ -20,7 +20,8 @@ The data set is the one ``bench_foundation.py`` builds and caches (same ``--use-
 4. prints p50/p99 latency and throughput per endpoint x concurrency, and merges the results
    into ``bench/results/api.json`` (one entry per backend).
 
-Endpoints: ``GET /api/v1/portfolio``, ``GET /api/v1/use-cases/{slug}`` (random slugs) and
+Endpoints: ``GET /api/v1/portfolio``, ``GET /api/v1/portfolio?limit=100`` (the first page of
+the stalled list), ``GET /api/v1/use-cases/{slug}`` (random slugs) and
 ``GET /api/v1/use-cases/{slug}/gate`` (random slugs among use cases that have a next gate).
 """
 
@@ -172,6 +173,13 @@ class Cell:
     #: server process CPU (user + system) per successful request; less sensitive than the
     #: latencies to other load on the machine
     server_cpu_ms: float | None
+    #: this (load generator) process's CPU per successful request: receiving, decompressing
+    #: and parsing answers competes with the server for the same cores
+    client_cpu_ms: float | None
+    #: mean bytes per successful answer on the wire (gzip when the server sent it) and
+    #: after decoding
+    wire_bytes: float | None
+    body_bytes: float | None
     statuses: dict[str, int]
     #: the first answer body (or exception text) seen per non-200 status
     error_samples: dict[str, str]
@@ -185,14 +193,19 @@ def run_cell(
     concurrency: int,
     duration: float,
     server_cpu: Callable[[], float | None],
+    *,
+    decode: bool = True,
 ) -> Cell:
     """Closed loop: ``concurrency`` threads, one keep-alive client each, for ``duration`` s.
 
     No request starts after ``duration``; requests in flight are waited for. ``server_cpu``
-    reads the server's CPU seconds so far (None if unknown).
+    reads the server's CPU seconds so far (None if unknown). ``decode=False`` takes the
+    answer's bytes as sent (gzip) without decompressing them: the time to the last byte,
+    without the load generator's own decoding work (``body_bytes`` is then None).
     """
     latencies: list[list[float]] = [[] for _ in range(concurrency)]
     statuses: list[dict[str, int]] = [{} for _ in range(concurrency)]
+    sizes: list[list[int]] = [[0, 0] for _ in range(concurrency)]  # wire, decoded
     samples: dict[str, str] = {}
     timing: dict[str, float] = {}
 
@@ -218,8 +231,18 @@ def run_cell(
             while time.perf_counter() < stop:
                 path = path_of(rng)
                 started = time.perf_counter()
+                decoded = 0
                 try:
-                    response = client.get(path)
+                    if decode:
+                        response = client.get(path)
+                        decoded = len(response.content)
+                    else:
+                        with client.stream("GET", path) as response:
+                            if response.status_code == 200:
+                                for _ in response.iter_raw():
+                                    pass
+                            else:
+                                response.read()  # small JSON errors, for the sample below
                     code, body = str(response.status_code), ""
                     if code != "200":
                         body = response.text[:300]
@@ -230,6 +253,8 @@ def run_cell(
                     samples.setdefault(code, body)
                 if code == "200":
                     latencies[i].append(elapsed * 1000)
+                    sizes[i][0] += response.num_bytes_downloaded
+                    sizes[i][1] += decoded
                 statuses[i][code] = statuses[i].get(code, 0) + 1
 
     threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(concurrency)]
@@ -237,10 +262,12 @@ def run_cell(
         th.start()
     cpu_before = server_cpu()
     ready.wait()
+    client_before = time.process_time()
     for th in threads:
         th.join()
     elapsed = time.perf_counter() - timing["start"]
     cpu_after = server_cpu()
+    client_cpu = time.process_time() - client_before
 
     lat = [v for per in latencies for v in per]
     merged: dict[str, int] = {}
@@ -266,6 +293,9 @@ def run_cell(
         throughput_rps=len(lat) / elapsed,
         elapsed_s=elapsed,
         server_cpu_ms=server_cpu,
+        client_cpu_ms=client_cpu * 1000 / len(lat) if lat else None,
+        wire_bytes=sum(w for w, _ in sizes) / len(lat) if lat else None,
+        body_bytes=sum(b for _, b in sizes) / len(lat) if lat and decode else None,
         statuses=merged,
         error_samples=samples,
     )
@@ -284,6 +314,7 @@ def endpoint_paths(url: str) -> dict[str, PathFn]:
     with_gate = sorted(r.slug for r in rows if str(r.stage) in gated)
     return {
         "portfolio": lambda rng: "/api/v1/portfolio",
+        "portfolio-page": lambda rng: "/api/v1/portfolio?limit=100",
         "use-case": lambda rng: f"/api/v1/use-cases/{rng.choice(slugs)}",
         "gate": lambda rng: f"/api/v1/use-cases/{rng.choice(with_gate)}/gate",
     }
@@ -298,7 +329,7 @@ def fmt(value: float | None) -> str:
 
 def print_table(cells: Sequence[Cell]) -> None:
     head = ("endpoint", "clients", "requests", "errors", "p50 ms", "p99 ms", "max ms", "req/s")
-    head += ("server CPU ms/req",)
+    head += ("server CPU ms/req", "client CPU ms/req")
     rows = [
         (
             c.endpoint,
@@ -310,6 +341,7 @@ def print_table(cells: Sequence[Cell]) -> None:
             fmt(c.max_ms),
             f"{c.throughput_rps:.1f}",
             fmt(c.server_cpu_ms),
+            fmt(c.client_cpu_ms),
         )
         for c in cells
     ]
@@ -366,8 +398,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--endpoint",
         action="append",
-        choices=("portfolio", "use-case", "gate"),
+        choices=("portfolio", "portfolio-page", "use-case", "gate"),
         help="run only these endpoints (repeatable)",
+    )
+    p.add_argument(
+        "--no-decode",
+        dest="decode",
+        action="store_false",
+        help="time answers to their last byte as sent (gzip), without decompressing them in "
+        "the load generator",
     )
     p.add_argument("--warmup", type=int, default=3, help="unmeasured requests per endpoint")
     p.add_argument("--output", type=Path, default=RESULTS_FILE, help="JSON results file")
@@ -423,6 +462,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     n,
                     args.duration,
                     server.cpu,
+                    decode=args.decode,
                 )
                 log(
                     f"  {cell.requests} requests, p50 {fmt(cell.p50_ms)} ms, "
@@ -469,6 +509,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "concurrency": args.concurrency,
             "duration_s": args.duration,
             "warmup": args.warmup,
+            "decode": args.decode,
         },
         "dataset": {**asdict(info)},
         "target": verdict,

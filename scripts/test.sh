@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Full local/CI check: venv + deps (Java for Spark), throwaway PostgreSQL, ruff, import-linter,
-# mypy, pytest.
+# Full local/CI check: venv + deps (Java for Spark, Chromium for the browser tests), throwaway
+# PostgreSQL, ruff, import-linter, mypy, pytest.
 # Usage: scripts/test.sh [pytest args...]
 # If SCALEGATE_TEST_PG_URL is already set, that database is used and no server is started.
 set -euo pipefail
@@ -72,6 +72,13 @@ if ! command -v java >/dev/null 2>&1; then
     # slim Debian images lack this folder, and the JRE's postinst fails without it
     as_root mkdir -p /usr/share/man/man1
     apt_install openjdk-17-jre-headless
+fi
+
+# --- Chromium, for the browser tests (Playwright drives Debian's; it never downloads one) ---
+if [[ -z "${SCALEGATE_CHROMIUM:-}" ]] && ! command -v chromium >/dev/null 2>&1 \
+    && ! command -v chromium-browser >/dev/null 2>&1; then
+    say "chromium not found; installing Debian's for the web dashboard's browser tests"
+    apt_install chromium
 fi
 
 # --- PostgreSQL ---------------------------------------------------------------------------

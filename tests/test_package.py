@@ -54,7 +54,7 @@ def test_sqlite_works_without_psycopg(tmp_path: Path) -> None:
     code = (
         "import sys; sys.modules['psycopg'] = None; "
         "from scalegate.cli.app import run; "
-        f"rc = run(['--db', {str(db)!r}, 'demo']); "
+        f"rc = run(['--db', {str(db)!r}, 'demo', '--no-serve']); "
         "rc2 = run(['--db', 'postgresql://u@127.0.0.1:1/x', 'usecase', 'list']); "
         "print('RC', rc, rc2)"
     )

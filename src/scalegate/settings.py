@@ -37,6 +37,17 @@ class Settings(BaseSettings):
         description="Largest file the API accepts in one upload, in MB (larger ones get 413). "
         "Default: 512",
     )
+    session_hours: float = Field(
+        12,
+        gt=0,
+        le=24 * 30,
+        description="How long a web dashboard login lasts, in hours. Default: 12",
+    )
+    secure_cookies: bool = Field(
+        False,
+        description="Mark the web session cookie Secure (sent over HTTPS only); turn on when "
+        "the server is behind HTTPS. Default: off",
+    )
 
 
 def load(**overrides: object) -> Settings:

@@ -19,6 +19,7 @@ import pytest
 from api_support import PASSWORD, ROLE_USER, ROLES, Workspace, make_client
 
 from scalegate.domain.user import Role
+from scalegate.engine.fairness import fairness_metrics
 
 Request = dict[str, Any]
 
@@ -83,6 +84,16 @@ RECIPES: dict[tuple[str, str], Recipe] = {
     ),
     ("POST", "/api/v1/use-cases/{slug}/checks"): Recipe(
         201, lambda ws, role: {"json": {"result": ws.ids["check_result"]}}
+    ),
+    ("POST", "/api/v1/use-cases/{slug}/fairness"): Recipe(
+        200,
+        lambda ws, role: {
+            "files": {"data": ws.upload("reference")},
+            "data": {"sensitive": "channel", "label": "label", "prediction": "prediction"},
+        },
+    ),
+    ("POST", "/api/v1/use-cases/{slug}/fairness-reports"): Recipe(
+        201, lambda ws, role: {"json": {"report": ws.ids["fairness_report"]}}
     ),
     ("POST", "/api/v1/drift"): Recipe(
         200,
@@ -221,6 +232,12 @@ def check_result(template: Workspace) -> dict[str, Any]:
 def shared(template: Workspace, check_result: dict[str, Any]) -> Iterator[tuple[Workspace, Any]]:
     """One client on the template for requests that change nothing."""
     template.ids["check_result"] = check_result
+    template.ids["fairness_report"] = fairness_metrics(
+        str(template.files["reference"]),
+        sensitive="channel",
+        label="label",
+        prediction="prediction",
+    ).to_dict()
     yield from ((template, c) for c in make_client(template.url))
 
 

@@ -62,6 +62,10 @@ def test_closed_loop_counts_latency_and_throughput(base: str) -> None:
     assert 1.0 <= cell.elapsed_s < 1.0 + 1.0
     assert cell.throughput_rps == pytest.approx(cell.requests / cell.elapsed_s)
     assert cell.server_cpu_ms is None
+    assert cell.client_cpu_ms is not None and cell.client_cpu_ms >= 0
+    # the answer has no Content-Encoding: wire and decoded sizes are both the body (plus
+    # nothing else: httpx counts body bytes only)
+    assert cell.wire_bytes == cell.body_bytes == len(b'{"ok": true}')
 
 
 def test_errors_are_counted_with_their_body_not_timed(base: str) -> None:
@@ -93,3 +97,12 @@ def test_cpu_seconds_agrees_with_os_times() -> None:
     measured = bench_api.cpu_seconds(os.getpid())
     assert measured is not None
     assert measured == pytest.approx(times.user + times.system, abs=0.05)
+
+
+def test_raw_mode_reads_the_body_without_decoding(base: str) -> None:
+    paths = iter(["/bad"] + ["/ok"] * 10_000)
+    cell = bench_api.run_cell(
+        base, "t", "raw", lambda rng: next(paths), 1, 0.5, lambda: None, decode=False
+    )
+    assert cell.statuses["503"] == 1 and cell.error_samples == {"503": '{"error": "busy"}'}
+    assert cell.wire_bytes == len(b'{"ok": true}') and cell.body_bytes is None

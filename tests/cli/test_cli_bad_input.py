@@ -263,8 +263,8 @@ CASES: dict[str, list[Case]] = {
             [*WAIVE[:5], "nope", *WAIVE[6:], "--expires", "30d"],
             "rita",
             "unknown criterion 'nope' for gate production; its criteria are "
-            "business-approval, charter, data-contract, integration, kpis, model-card, owners, "
-            "risk, risk-approval, time-box",
+            "business-approval, charter, data-contract, fairness, integration, kpis, model-card, "
+            "owners, risk, risk-approval, time-box",
         ),
         (
             [*WAIVE[:7], "too short", "--expires", "30d"],

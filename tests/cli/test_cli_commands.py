@@ -303,6 +303,7 @@ def test_gate_json_shape(cli, triage: str) -> None:
         "risk-approval",
         "data-contract",
         "model-card",
+        "fairness",
         "business-approval",
     ]
     for c in d["results"]:

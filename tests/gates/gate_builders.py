@@ -204,6 +204,7 @@ class Make:
         data_checks: Sequence[Evidence] | None = None,
         request: PromotionRequest | None = None,
         monitors: Sequence[MonitorRecord] = (),
+        fairness: Sequence[Evidence] = (),
         policy_version: int = 3,
         now: datetime = NOW,
     ) -> GateContext:
@@ -226,6 +227,7 @@ class Make:
             ),
             request=request,
             monitors=tuple(monitors),
+            fairness=tuple(fairness),
         )
 
     def check(

@@ -39,17 +39,40 @@ def prepared(
     *args: Any,
     data_checks: list[Evidence] | None = None,
     monitors: list[MonitorRecord] | None = None,
+    fairness: list[Evidence] | None = None,
     **kw: Any,
 ) -> Any:
     """``make.ctx`` for a use case whose data contract passed its latest check (ev-99) and
-    whose monitor logged a healthy, labelled batch two days ago (ev-501), unless the test
-    hands over its own ``data_checks`` or ``monitors``."""
+    whose monitor logged a healthy, labelled batch two days ago (ev-501), and whose newest
+    fairness report (ev-98) shows small disparities, unless the test hands over its own
+    ``data_checks``, ``monitors`` or ``fairness``."""
     if data_checks is None:
         data_checks = [make.evidence(99, "data_check", subject="applications")]
     if monitors is None:
         healthy = make.batch(1, 2, roc_auc=0.84)
         monitors = [make.monitor(healthy, reference={"roc_auc": 0.86})]
-    return make.ctx(*args, data_checks=data_checks, monitors=monitors, **kw)
+    if fairness is None:
+        fairness = [fairness_report(make, 98, 0.04)]
+    return make.ctx(*args, data_checks=data_checks, monitors=monitors, fairness=fairness, **kw)
+
+
+def fairness_report(make: Make, id: int, gap: float, *, age_days: int = 3) -> Evidence:
+    """A fairness report on gender whose disparities are all ``gap``."""
+    return Evidence(
+        id=id,
+        use_case_id=7,
+        kind="fairness_report",
+        subject="gender",
+        status="info",
+        payload={
+            "disparities": {
+                "demographic_parity_difference": gap,
+                "equalized_odds_difference": gap,
+            }
+        },
+        created_at=make.now - timedelta(days=age_days),
+        created_by="tina",
+    )
 
 
 def test_default_policy_loads(default: Policy) -> None:
@@ -75,6 +98,7 @@ def test_default_policy_criteria(default: Policy) -> None:
         "risk-approval",
         "data-contract",
         "model-card",
+        "fairness",
         "business-approval",
     ]
     assert ids[Stage.SCALED] == [
@@ -160,8 +184,40 @@ def test_high_tier_needs_data_sign_off_and_a_model_card(make: Make, default: Pol
         "risk-approval": ("ap-1", "ap-3"),
         "data-contract": ("ev-99",),
         "model-card": ("ev-6",),
+        "fairness": ("ev-98",),
         "business-approval": ("ap-2",),
     }
+
+
+def test_high_tier_needs_a_recent_fair_report(make: Make, default: Policy) -> None:
+    uc = make.use_case(risk_tier="high")
+    approvals = [
+        make.approval(1, "risk", "rita"),
+        make.approval(2, "business", "omar"),
+        make.approval(3, "data", "dan"),
+    ]
+    card = make.evidence(6, "model_card", age=timedelta(days=20))
+    ready = {"approvals": approvals, "evidence": [card]}
+    cases = {
+        "no report": ([], "no fairness report recorded"),
+        "unfair": (
+            [fairness_report(make, 40, 0.15)],
+            "'gender' (ev-40): demographic parity difference 0.15, policy asks <= 0.1; "
+            "equalized odds difference 0.15, policy asks <= 0.1",
+        ),
+        "stale": (
+            [fairness_report(make, 41, 0.02, age_days=120)],
+            "newest fairness report on 'gender' (ev-41) is 120 days old, policy allows 90",
+        ),
+    }
+    for name, (reports, reason) in cases.items():
+        decision = evaluate_gate(
+            prepared(make, uc, default, fairness=reports, **ready), Stage.PRODUCTION
+        )
+        assert [b.id for b in decision.blockers] == ["fairness"], name
+        assert reasons(decision)["fairness"] == reason, name
+    limited = evaluate_gate(prepared(make, make.use_case(), default, fairness=[]), Stage.PRODUCTION)
+    assert reasons(limited)["fairness"] == "applies to risk tiers high; this one is limited"
 
 
 def test_prohibited_never_passes(make: Make, default: Policy) -> None:

@@ -1,6 +1,6 @@
-"""The application factory: routers under ``/api/v1``, one error mapping, metrics and the
-upload limit. Settings and the store are built before and handed in; nothing is read at
-import time."""
+"""The application factory: routers under ``/api/v1``, one error mapping, metrics, the
+upload limit, and the web dashboard's pages (``scalegate.web``) on the same app. Settings
+and the store are built before and handed in; nothing is read at import time."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from scalegate.api.routers import (
     alerts,
     audit,
     checks,
+    fairness,
     gates,
     monitors,
     policies,
@@ -32,8 +33,8 @@ from scalegate.settings import Settings
 from scalegate.store import Store
 
 DESCRIPTION = """\
-The scalegate REST API: use cases, gates, evidence, data checks, monitoring, alerts,
-portfolio and audit. Authenticate with `Authorization: Bearer sg_...` (a token from
+The scalegate REST API: use cases, gates, evidence, data checks, monitoring, fairness,
+alerts, portfolio and audit. Authenticate with `Authorization: Bearer sg_...` (a token from
 `scalegate token create`). Errors are JSON: `{"error": code, "message": one line, ...}`.
 """
 
@@ -50,6 +51,12 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Synchronous endpoints run on AnyIO's thread pool (40 threads by default). Run no
+        # more of them at once than the store pools connections, so that overload queues
+        # requests for a thread instead of timing them out waiting for a connection (503).
+        from anyio import to_thread
+
+        to_thread.current_default_thread_limiter().total_tokens = store.pool_size
         yield
         if owned:
             store.close()
@@ -70,6 +77,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         gates,
         policies,
         checks,
+        fairness,
         monitors,
         alerts,
         portfolio,
@@ -79,18 +87,24 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         value,
     ):
         app.include_router(module.router)
+    from scalegate import web
+
+    web.install(app)
     app.add_middleware(BodyLimit, limit=int(settings.max_upload_mb * 1_000_000))
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     return app
 
 
 def api_routes(app: FastAPI) -> list[APIRoute]:
-    """Every API route of ``app`` (those of included routers too), in mounting order."""
+    """Every API route of ``app`` (those of included routers too), in mounting order; the
+    web dashboard's pages (``scalegate.web``) are not API routes."""
     found: list[APIRoute] = []
 
     def walk(routes: list[object]) -> None:
         for route in routes:
-            if isinstance(route, APIRoute):
+            if isinstance(route, APIRoute) and not route.endpoint.__module__.startswith(
+                "scalegate.web."
+            ):
                 found.append(route)
             inner = getattr(route, "original_router", None)
             if inner is not None:

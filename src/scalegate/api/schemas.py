@@ -97,6 +97,12 @@ class CheckResultIn(_Body):
     result: JsonObject
 
 
+class FairnessReportIn(_Body):
+    """A fairness report computed elsewhere: the JSON of ``scalegate fairness --json``."""
+
+    report: JsonObject
+
+
 class RuleIn(_Body):
     monitor: str = Field("default", max_length=64)
     name: str | None = Field(None, max_length=64)

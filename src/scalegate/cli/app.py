@@ -19,6 +19,7 @@ from scalegate.cli import (
     demo,
     drift,
     evidence,
+    fairness,
     gate,
     kpi,
     monitor,
@@ -96,6 +97,7 @@ app.add_typer(kpi.app, name="kpi")
 gate.register(app)
 check.register(app)
 drift.register(app)
+fairness.register(app)
 portfolio.register(app)
 demo.register(app)
 serve.register(app)

@@ -35,7 +35,8 @@ def serve(ctx: typer.Context, host: HostOption = "127.0.0.1", port: PortOption =
     from scalegate.store.database import redact
 
     console.print(
-        f"serving {redact(st.store.url)} on http://{host}:{port} (API docs at /docs); Ctrl+C stops"
+        f"serving {redact(st.store.url)} on http://{host}:{port} "
+        "(dashboard at /, API docs at /docs); Ctrl+C stops"
     )
     run_server(ctx, host, port)
 

@@ -3,6 +3,7 @@
 from scalegate.gates.context import GateContext
 from scalegate.gates.criteria import DATA_CHECK, history_days
 from scalegate.gates.evaluate import evaluate_gate
+from scalegate.gates.fairness import FAIRNESS_REPORT, uses_fairness
 from scalegate.gates.monitoring import monitoring_days
 from scalegate.gates.registry import CRITERIA, Criterion, Outcome, register
 from scalegate.gates.validate import load_policy, validate_policy
@@ -11,6 +12,7 @@ from scalegate.gates.value import kpi_days
 __all__ = [
     "CRITERIA",
     "DATA_CHECK",
+    "FAIRNESS_REPORT",
     "Criterion",
     "GateContext",
     "Outcome",
@@ -20,5 +22,6 @@ __all__ = [
     "load_policy",
     "monitoring_days",
     "register",
+    "uses_fairness",
     "validate_policy",
 ]

@@ -26,6 +26,8 @@ class GateContext:
     policy looks back over (see :func:`scalegate.gates.history_days`). ``monitors`` are the
     use case's active monitors with their batches of the last
     :func:`scalegate.gates.monitoring_days` days (and always the newest batch), newest first.
+    ``fairness`` holds the newest ``fairness_report`` per set of sensitive columns, newest
+    first, with payloads (fetched only when the policy has a ``fairness`` criterion).
     """
 
     use_case: UseCase
@@ -38,6 +40,7 @@ class GateContext:
     latest_evidence: Mapping[str, Evidence] = field(default_factory=dict)
     data_checks: Sequence[Evidence] = ()
     monitors: Sequence[MonitorRecord] = ()
+    fairness: Sequence[Evidence] = ()
     #: KPI measurements of the last :func:`scalegate.gates.kpi_days` days, oldest first
     kpi_measurements: Sequence[KpiMeasurement] = ()
     request: PromotionRequest | None = None

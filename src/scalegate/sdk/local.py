@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -11,7 +12,15 @@ from scalegate.audit import ChainReport
 from scalegate.domain.decision import GateDecision
 from scalegate.domain.evidence import Evidence
 from scalegate.domain.use_case import UseCase
-from scalegate.services import data_checks, gates, kpis, monitoring, portfolio, registry
+from scalegate.services import (
+    data_checks,
+    fairness,
+    gates,
+    kpis,
+    monitoring,
+    portfolio,
+    registry,
+)
 from scalegate.services.audit import verify
 from scalegate.services.files import read_text
 from scalegate.services.portfolio import Portfolio
@@ -20,6 +29,7 @@ from scalegate.store import Store
 
 if TYPE_CHECKING:
     from scalegate.domain.contract import Contract
+    from scalegate.engine.fairness import FairnessReport
     from scalegate.engine.results import CheckResult
     from scalegate.sdk.remote import RemoteClient
 
@@ -102,6 +112,50 @@ class UseCaseClient:
             else None
         )
         return CheckRun(result, evidence)
+
+    def fairness(
+        self,
+        data: Any,
+        *,
+        sensitive: str | Sequence[str],
+        label: str,
+        prediction: str | None = None,
+        score: str | None = None,
+        threshold: float = 0.5,
+        positive: Any = None,
+        record: bool = True,
+    ) -> FairnessRun:
+        """Per-group rates and disparities of the model's predictions on ``data`` and (by
+        default) store them as this use case's ``fairness_report`` evidence (audited), which
+        the ``fairness`` gate criterion judges.
+
+        ``data`` is a path or any dataframe (pandas, Polars, PyArrow, DuckDB, PySpark);
+        ``sensitive`` one column or several (groups are then their intersections);
+        ``prediction`` the predicted class column, or ``score`` with ``threshold`` (positive
+        when ``score >= threshold``); ``positive`` the positive class (default 1 or True).
+        Nothing is stored when the data cannot be read.
+
+        Example:
+            >>> run = uc.fairness(df, sensitive=["gender", "age_band"], label="defaulted",
+            ...                   prediction="predicted")  # doctest: +SKIP
+            >>> run.disparities["equalized_odds_difference"], run.evidence.ref  # doctest: +SKIP
+        """
+        store = self._client.store
+        if record:
+            fairness.can_record(store, self.slug, actor=self._client.user)
+        report = fairness.compute(
+            data,
+            sensitive=sensitive,
+            label=label,
+            prediction=prediction,
+            score=score,
+            threshold=threshold,
+            positive=positive,
+        )
+        evidence = (
+            fairness.record(store, self.slug, report, actor=self._client.user) if record else None
+        )
+        return FairnessRun(report, evidence)
 
     # ------------------------------------------------------------------ monitoring
     def create_monitor(
@@ -262,6 +316,26 @@ class CheckRun:
 
     def to_dict(self) -> dict[str, Any]:
         out = self.result.to_dict()
+        out["evidence"] = self.evidence.ref if self.evidence is not None else None
+        return out
+
+
+@dataclass(frozen=True)
+class FairnessRun:
+    """A fairness report (:class:`~scalegate.engine.fairness.FairnessReport`: ``groups``,
+    ``disparities``, ``by_attribute``, ``to_dict()`` are available on the run itself) and
+    the evidence it was stored as, if any."""
+
+    report: FairnessReport
+    evidence: Evidence | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or name == "report":
+            raise AttributeError(name)
+        return getattr(self.report, name)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = self.report.to_dict()
         out["evidence"] = self.evidence.ref if self.evidence is not None else None
         return out
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import io
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -31,8 +31,8 @@ from scalegate.domain.monitoring import DriftStatus, Task
 from scalegate.domain.stage import Stage
 from scalegate.domain.use_case import UseCase
 from scalegate.domain.user import Role
-from scalegate.sdk.local import CheckRun, ContractLike, _contract
-from scalegate.services import data_checks, monitoring
+from scalegate.sdk.local import CheckRun, ContractLike, FairnessRun, _contract
+from scalegate.services import data_checks, fairness, monitoring
 from scalegate.services.gates import PromotionOutcome
 from scalegate.services.portfolio import Portfolio, StalledUseCase
 
@@ -347,15 +347,14 @@ class RemoteUseCase:
         out: dict[str, Any] = self._client._request("GET", f"{self._path}/kpis")
         return out
 
-    def _can_record(self) -> None:
+    def _can_record(self, what: str = "a check run") -> None:
         """Raise now, before any data is read, if the token's user could not store a run
         here (same order as the local SDK: permission, then the use case)."""
         me = self._client.me()
         role = Role(me["role"])
         if not role.allows(Role.CONTRIBUTOR):
             raise errors.PermissionDeniedError(
-                f"storing a check run needs the contributor role; '{me['username']}' is a "
-                f"{role.value}",
+                f"storing {what} needs the contributor role; '{me['username']}' is a {role.value}",
                 actor=me["username"],
                 needed=Role.CONTRIBUTOR.value,
             )
@@ -386,6 +385,42 @@ class RemoteUseCase:
             "POST", f"{self._path}/checks", json={"result": result.to_dict()}
         )
         return CheckRun(result, self._client.evidence(out["evidence"]))
+
+    def fairness(
+        self,
+        data: Any,
+        *,
+        sensitive: str | Sequence[str],
+        label: str,
+        prediction: str | None = None,
+        score: str | None = None,
+        threshold: float = 0.5,
+        positive: Any = None,
+        record: bool = True,
+    ) -> FairnessRun:
+        """Compute a fairness report **here** (the data is never sent) and, by default, store
+        it on the server as this use case's ``fairness_report`` evidence.
+
+        Arguments as for :meth:`scalegate.sdk.local.UseCaseClient.fairness`. The server
+        recomputes every rate and disparity from the posted per-group counts.
+        """
+        if record:
+            self._can_record("a fairness report")
+        report = fairness.compute(
+            data,
+            sensitive=sensitive,
+            label=label,
+            prediction=prediction,
+            score=score,
+            threshold=threshold,
+            positive=positive,
+        )
+        if not record:
+            return FairnessRun(report)
+        out = self._client._request(
+            "POST", f"{self._path}/fairness-reports", json={"report": report.to_dict()}
+        )
+        return FairnessRun(report, self._client.evidence(out["evidence"]))
 
     # ------------------------------------------------------------------ monitoring
     def create_monitor(

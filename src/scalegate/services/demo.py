@@ -9,7 +9,7 @@ from typing import Any
 
 from scalegate.domain.stage import Stage
 from scalegate.errors import ConflictError
-from scalegate.services import auth, data_checks, gates, registry, users
+from scalegate.services import auth, data_checks, demo_fairness, gates, registry, users
 from scalegate.services.clock import utcnow
 from scalegate.services.demo_data import CONTRACTS, DemoRun, batch
 from scalegate.store import Store
@@ -370,6 +370,9 @@ def build(store: Store, *, now: datetime | None = None) -> DemoResult:
                 at=now - timedelta(days=days_ago),
             )
         _check_batches(store, slug, case, now)
+        demo_fairness.record_review(
+            store, slug, actor=case.charter.get("technical_owner") or ADMIN, now=now
+        )
         _production_batches(store, slug, now)
         if case.retire_lessons:
             registry.retire(store, slug, lessons=case.retire_lessons, actor=ADMIN, now=now)

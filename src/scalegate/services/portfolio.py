@@ -71,14 +71,16 @@ class Portfolio:
     #: (criterion id, number of stalled use cases it blocks), most frequent first
     top_blockers: list[tuple[str, int]] = field(default_factory=list)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, *, stalled: slice | None = None) -> dict[str, Any]:
+        """JSON-ready form; ``stalled`` picks a part of the stalled list (default: all)."""
+        shown = self.stalled if stalled is None else self.stalled[stalled]
         return {
             "generated_at": self.generated_at.isoformat(),
             "policy": {"name": self.policy_name, "version": self.policy_version},
             "stall_after_days": self.stall_after_days,
             "total": self.total,
             "stages": self.stages,
-            "stalled": [s.to_dict() for s in self.stalled],
+            "stalled": [s.to_dict() for s in shown],
             "ready_to_promote": self.ready,
             "top_blockers": [{"criterion": c, "stalled": n} for c, n in self.top_blockers],
         }
@@ -125,6 +127,7 @@ def build(
         evidence = repo.latest_evidence(conn)
         checks = gate_services.data_check_history(conn, pv.policy, now)
         monitors = gate_services.monitor_history(conn, pv.policy, now)
+        fairness = gate_services.fairness_history(conn, pv.policy)
         kpi_points = gate_services.kpi_history(conn, pv.policy, now)
         requests = repo.all_open_requests(conn)
     policy = pv.policy
@@ -148,6 +151,7 @@ def build(
             latest_evidence=evidence.get(uc.id, {}),
             data_checks=checks.get(uc.id, ()),
             monitors=monitors.get(uc.id, ()),
+            fairness=fairness.get(uc.id, ()),
             kpi_measurements=kpi_points.get(uc.id, ()),
             request=requests.get(uc.id),
         )
@@ -199,3 +203,11 @@ def build(
         ready=ready,
         top_blockers=sorted(top_blockers.items(), key=lambda kv: (-kv[1], kv[0])),
     )
+
+
+def facets(store: Store) -> dict[str, list[str]]:
+    """What the portfolio can be filtered by: departments, owners and risk tiers in use or
+    allowed, each sorted."""
+    with store.read() as conn:
+        found = repo.use_case_facets(conn)
+    return {**found, "risk_tiers": [t.value for t in RiskTier]}

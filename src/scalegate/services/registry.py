@@ -396,10 +396,13 @@ def _located(exc: ScalegateError, where: Callable[[int], str] | None, i: int) ->
     return type(exc)(f"{where(i)}: {exc.message}", **exc.fields)
 
 
-def list_evidence(store: Store, slug: str, *, kind: str | None = None) -> list[Evidence]:
+def list_evidence(
+    store: Store, slug: str, *, kind: str | None = None, limit: int = 200
+) -> list[Evidence]:
+    """The use case's evidence (of one kind), newest first, at most ``limit`` records."""
     with store.read() as conn:
         uc = use_case_in(conn, slug)
-        return repo.list_evidence(conn, uc.id, kind=kind)
+        return repo.list_evidence(conn, uc.id, kind=kind, limit=limit)
 
 
 def get_evidence(store: Store, ref: str) -> Evidence:

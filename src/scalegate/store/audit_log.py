@@ -3,12 +3,13 @@ transaction, so a state change and its audit event commit or roll back together.
 
 from __future__ import annotations
 
+import heapq
 import itertools
 from collections.abc import Generator, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from scalegate.audit import GENESIS_HASH, canonical_json, event_hash
 from scalegate.audit.verify import Row
@@ -149,3 +150,103 @@ def iter_events(
         query = query.limit(limit)
     for row in conn.execution_options(yield_per=10_000).execute(query):
         yield AuditEvent(*tuple(row))
+
+
+def _seq_bounds(
+    conn: Connection, at_from: str | None, at_to: str | None
+) -> tuple[int, int | None] | None:
+    """The ``seq`` range of the events with ``at_from <= at < at_to``, found through the
+    ``at`` index in two lookups; None if no event is that recent.
+
+    Appends hold the writers' lock (``BEGIN IMMEDIATE``, PostgreSQL's advisory lock) while
+    they stamp ``at``, so ``at`` grows with ``seq``: a time range is a ``seq`` range, and the
+    search then walks the primary key or the (actor|action, seq) indexes inside it.
+    """
+    c = audit_events.c
+
+    def first_at_or_after(moment: str) -> int | None:
+        query = select(c.seq).where(c.at >= moment).order_by(c.at, c.seq).limit(1)
+        found = conn.execute(query).scalar()
+        return None if found is None else int(found)
+
+    low = 1
+    if at_from is not None:
+        first = first_at_or_after(at_from)
+        if first is None:
+            return None
+        low = first
+    high = first_at_or_after(at_to) if at_to is not None else None
+    return low, high
+
+
+def _actions_with_prefix(conn: Connection, prefix: str, upper: str) -> list[str]:
+    """The distinct actions starting with ``prefix``: a loose index scan, one ``min`` per
+    action (there are a few dozen actions, and millions of events)."""
+    c = audit_events.c
+    found: list[str] = []
+    while True:
+        floor = c.action > found[-1] if found else c.action >= prefix
+        action = conn.execute(select(func.min(c.action)).where(floor, c.action < upper)).scalar()
+        if action is None:
+            return found
+        found.append(str(action))
+
+
+def page_events(
+    conn: Connection,
+    *,
+    before_seq: int | None = None,
+    limit: int = 50,
+    actor: str | None = None,
+    action: str | None = None,
+    action_prefix: str | None = None,
+    subject_type: str | None = None,
+    subject_id: str | None = None,
+    at_from: str | None = None,
+    at_to: str | None = None,
+) -> list[AuditEvent]:
+    """Up to ``limit`` events with ``seq < before_seq``, newest first, matching every filter
+    given (keyset paging: the cost depends on the page, not on the length of the chain).
+
+    ``at_from``/``at_to`` compare the ISO-8601 UTC text of ``at`` (``at_from <= at < at_to``),
+    which sorts as time does. ``action_prefix`` matches actions starting with it: each such
+    action is read through the (action, seq) index and the newest of all are kept, because a
+    range over that index would have to sort every event of the family.
+    """
+    c = audit_events.c
+    query = select(*_COLUMNS)
+    if at_from is not None or at_to is not None:
+        bounds = _seq_bounds(conn, at_from, at_to)
+        if bounds is None:
+            return []
+        low, high = bounds
+        query = query.where(c.seq >= low)
+        if high is not None:
+            query = query.where(c.seq < high)
+        if at_from is not None:
+            query = query.where(c.at >= at_from)
+        if at_to is not None:
+            query = query.where(c.at < at_to)
+    if before_seq is not None:
+        query = query.where(c.seq < before_seq)
+    if actor is not None:
+        query = query.where(c.actor == actor)
+    if subject_type is not None:
+        query = query.where(c.subject_type == subject_type)
+    if subject_id is not None:
+        query = query.where(c.subject_id == subject_id)
+    newest_first = query.order_by(c.seq.desc()).limit(limit)
+    if action_prefix:
+        upper = action_prefix[:-1] + chr(ord(action_prefix[-1]) + 1)
+        actions = _actions_with_prefix(conn, action_prefix, upper)
+        if action is not None:
+            actions = [a for a in actions if a == action]
+        parts = [
+            [AuditEvent(*tuple(row)) for row in conn.execute(newest_first.where(c.action == a))]
+            for a in actions
+        ]
+        merged = heapq.merge(*parts, key=lambda ev: ev.seq, reverse=True)
+        return list(itertools.islice(merged, limit))
+    if action is not None:
+        newest_first = newest_first.where(c.action == action)
+    return [AuditEvent(*tuple(row)) for row in conn.execute(newest_first)]

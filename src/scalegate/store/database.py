@@ -23,6 +23,11 @@ from scalegate.store.migrations import HEAD_REVISION
 #: key of the PostgreSQL advisory lock taken by writers
 WRITE_LOCK_KEY = 0x5CA1E6A7E
 
+#: connections a store keeps pooled; as many again open on demand. The API runs at most this
+#: many requests at once (see ``scalegate.api.app``), so with each request holding one
+#: connection at a time a burst of clients waits for a thread, never for a connection.
+POOL_SIZE = 20
+
 
 def resolve_url(value: str | Path) -> str:
     """Turn a SQLAlchemy URL or a plain file path into a URL scalegate can open."""
@@ -61,15 +66,21 @@ def redact(url: str) -> str:
         return url
 
 
-def _sqlite_engine(url: str) -> Engine:
+def _pool_options(pool_size: int) -> dict[str, int]:
+    return {"pool_size": pool_size, "max_overflow": pool_size}
+
+
+def _sqlite_engine(url: str, pool_size: int) -> Engine:
     u = make_url(url)
+    pool: dict[str, int] = {}
     if u.database and u.database != ":memory:":
         parent = Path(u.database).parent
         if not parent.exists():
             raise StoreError(
                 f"cannot create database '{u.database}': folder {parent} does not exist"
             )
-    engine = create_engine(url, connect_args={"timeout": 60})
+        pool = _pool_options(pool_size)  # an in-memory database has one connection per thread
+    engine = create_engine(url, connect_args={"timeout": 60}, **pool)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -95,13 +106,16 @@ def _sqlite_engine(url: str) -> Engine:
 class Store:
     """The single writer of scalegate state."""
 
-    def __init__(self, url: str, *, migrate: bool = True) -> None:
+    def __init__(self, url: str, *, migrate: bool = True, pool_size: int = POOL_SIZE) -> None:
         self.url = resolve_url(url)
         self.dialect = make_url(self.url).get_backend_name()
+        #: connections kept pooled (as many again open on demand); callers that run work in
+        #: threads should run at most this many at once
+        self.pool_size = pool_size
         if self.dialect == "sqlite":
-            self.engine = _sqlite_engine(self.url)
+            self.engine = _sqlite_engine(self.url, pool_size)
         else:
-            self.engine = create_engine(self.url, pool_pre_ping=True)
+            self.engine = create_engine(self.url, pool_pre_ping=True, **_pool_options(pool_size))
         if migrate:
             try:
                 self.migrate()

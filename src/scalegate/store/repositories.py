@@ -183,6 +183,19 @@ def list_use_cases(
     return cases
 
 
+def use_cases_by_ids(conn: Connection, ids: Iterable[int]) -> dict[int, UseCase]:
+    """The use cases with these ids (unknown ids are left out), by id."""
+    wanted = sorted(set(ids))
+    out: dict[int, UseCase] = {}
+    for start in range(0, len(wanted), 500):  # keep each IN list short
+        part = wanted[start : start + 500]
+        query = select(*_UC_COLUMNS).where(t.use_cases.c.id.in_(part))
+        for d in _records(conn.execute(query)):
+            uc = _use_case(d)
+            out[uc.id] = uc
+    return out
+
+
 def insert_use_case(
     conn: Connection, charter: Charter, *, stage: Stage, stage_entered_at: datetime, at: datetime
 ) -> UseCase:
@@ -526,3 +539,35 @@ def evidence_history(
         record = _evidence(d)
         out.setdefault(record.use_case_id, []).append(record)
     return out
+
+
+def latest_per_subject(
+    conn: Connection, kind: str, use_case_ids: Iterable[int] | None = None
+) -> dict[int, list[Evidence]]:
+    """The newest record of ``kind`` per (use case, subject), payloads included, newest
+    first: for criteria that judge the numbers a record holds (``fairness``)."""
+    ev = t.evidence
+    newest = select(func.max(ev.c.id)).where(ev.c.kind == kind)
+    if use_case_ids is not None:
+        ids: Sequence[int] = list(use_case_ids)
+        newest = newest.where(ev.c.use_case_id.in_(ids))
+    per_subject = newest.group_by(ev.c.use_case_id, ev.c.subject).scalar_subquery()
+    query = select(ev).where(ev.c.id.in_(per_subject)).order_by(ev.c.id.desc())
+    out: dict[int, list[Evidence]] = {}
+    for d in _records(conn.execute(query)):
+        record = _evidence(d)
+        out.setdefault(record.use_case_id, []).append(record)
+    return out
+
+
+def use_case_facets(conn: Connection) -> dict[str, list[str]]:
+    """Distinct departments and owners over all use cases, sorted (for filter menus)."""
+    departments: set[str] = set()
+    owners: set[str] = set()
+    query = select(
+        t.use_cases.c.departments, t.use_cases.c.business_owner, t.use_cases.c.technical_owner
+    )
+    for deps, business, technical in conn.execute(query):
+        departments.update(deps or ())
+        owners.update(o for o in (business, technical) if o)
+    return {"departments": sorted(departments), "owners": sorted(owners)}

@@ -62,6 +62,17 @@ api_tokens = Table(
     Column("last_used_at", UTCDateTime, nullable=True),
 )
 
+#: browser sessions of the web dashboard; only the SHA-256 of the session id is stored
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("session_hash", String(64), nullable=False, unique=True),
+    Column("username", String(100), nullable=False, index=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False, index=True),
+)
+
 use_cases = Table(
     "use_cases",
     metadata,
@@ -183,6 +194,10 @@ audit_events = Table(
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
     Index("ix_audit_events_subject", "subject_type", "subject_id"),
+    # the audit viewer's filters, newest first by seq: one index range each, never a scan
+    Index("ix_audit_events_actor_seq", "actor", "seq"),
+    Index("ix_audit_events_action_seq", "action", "seq"),
+    Index("ix_audit_events_at", "at"),
 )
 
 #: the last (seq, hash) of the chain, updated in the same transaction as each append, so

@@ -1,7 +1,7 @@
 """Strategy and value: strategic objectives and the use cases linked to them.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-11-26
 """
 
@@ -10,8 +10,8 @@ from alembic import op
 
 from scalegate.store.types import UTCDateTime
 
-revision = "0005"
-down_revision = "0004"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
