@@ -462,3 +462,26 @@ def test_evidence_many_is_all_or_nothing_and_locates_the_bad_draft(world) -> Non
         assert str(exc.value) == text
     assert snapshot(world) == before
     assert len(record_evidence_many(world, "live", [good, good], actor="ben")) == 2
+
+
+def test_generic_evidence_may_name_the_kpi_in_its_payload(world) -> None:
+    ev = registry.record_evidence(
+        world,
+        "live",
+        kind=KPI_MEASUREMENT,
+        status="info",
+        payload={"kpi": "time to settle", "value": 72},
+        actor="ben",
+    )
+    assert ev.subject == "time to settle" and ev.payload["unit"] == "hours"
+    assert kpis.report(world, "live").kpis[0].progress.fraction == pytest.approx(0.5)
+    with pytest.raises(ValidationError, match="subject 'nps' and its payload's kpi 'x' differ"):
+        registry.record_evidence(
+            world,
+            "live",
+            kind=KPI_MEASUREMENT,
+            status="info",
+            subject="nps",
+            payload={"kpi": "x", "value": 1},
+            actor="ben",
+        )

@@ -224,6 +224,20 @@ def same_unit(given: str, kpi_unit: str) -> bool:
     return a is not None and a == b
 
 
+def measurement_name(subject: str | None, payload: Mapping[str, Any]) -> str | None:
+    """The KPI a measurement is about: the evidence subject, or ``kpi`` in the payload when
+    there is no subject; a ValidationError when the two name different KPIs."""
+    named = payload.get("kpi")
+    if named is not None and not isinstance(named, str):
+        raise ValidationError("a KPI measurement's 'kpi' must be the KPI's name", field="kpi")
+    if subject and named and named != subject:
+        raise ValidationError(
+            f"the measurement's subject '{subject}' and its payload's kpi '{named}' differ",
+            field="kpi",
+        )
+    return subject or named
+
+
 def measurement_payload(
     kpis: Sequence[Kpi], name: str | None, payload: Mapping[str, Any]
 ) -> dict[str, Any]:
@@ -237,7 +251,9 @@ def measurement_payload(
     """
     if not name:
         raise ValidationError(
-            "a KPI measurement needs the KPI's name (the evidence subject)", field="kpi"
+            "a KPI measurement needs the KPI's name (the evidence subject, or 'kpi' in the "
+            "payload)",
+            field="kpi",
         )
     kpi = find_kpi(kpis, name)
     if "value" not in payload or payload["value"] is None:
@@ -325,6 +341,7 @@ __all__ = [
     "check_value",
     "find_kpi",
     "format_number",
+    "measurement_name",
     "measurement_payload",
     "money_unit",
     "progress",

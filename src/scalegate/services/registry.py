@@ -17,7 +17,7 @@ from scalegate.domain.evidence import Evidence, EvidenceStatus
 from scalegate.domain.stage import Stage
 from scalegate.domain.use_case import Charter, RiskTier, UseCase
 from scalegate.domain.user import Role
-from scalegate.domain.value import KPI_MEASUREMENT, measurement_payload
+from scalegate.domain.value import KPI_MEASUREMENT, measurement_name, measurement_payload
 from scalegate.errors import (
     ConflictError,
     NotFoundError,
@@ -355,10 +355,11 @@ def record_evidence_many(
         if uc.stage is Stage.RETIRED:
             raise ConflictError(f"use case '{slug}' is retired")
         for i, (data, when) in enumerate(checked):
-            payload = data.payload
+            payload, subject = data.payload, data.subject
             if data.kind == KPI_MEASUREMENT:
                 try:
-                    payload = measurement_payload(uc.kpis, data.subject, payload)
+                    subject = measurement_name(subject, payload)
+                    payload = measurement_payload(uc.kpis, subject, payload)
                 except ScalegateError as exc:
                     raise _located(exc, where, i) from None
             ev = repo.insert_evidence(
@@ -370,7 +371,7 @@ def record_evidence_many(
                 payload=payload,
                 at=when,
                 by=user.username,
-                subject=data.subject,
+                subject=subject,
             )
             append_event(
                 conn,
