@@ -83,7 +83,16 @@ def write_files(folder: Path) -> dict[str, Path]:
 
 def build_workspace(url: str, folder: Path) -> Workspace:
     """Populate the empty database at ``url``; return tokens, files and ids."""
-    from scalegate.services import alerts, auth, gates, monitoring, policies, registry, users
+    from scalegate.services import (
+        alerts,
+        auth,
+        gates,
+        monitoring,
+        objectives,
+        policies,
+        registry,
+        users,
+    )
     from scalegate.services.clock import utcnow
     from scalegate.services.registry import charter_from_fields
     from scalegate.services.workspace import open_store
@@ -114,7 +123,19 @@ def build_workspace(url: str, folder: Path) -> Workspace:
         registry.add(
             store,
             charter_from_fields(
-                slug="uc", name="Claims triage", business_owner="ben", technical_owner="ben"
+                slug="uc",
+                name="Claims triage",
+                business_owner="ben",
+                technical_owner="ben",
+                kpis=[
+                    {
+                        "name": "cost",
+                        "unit": "EUR",
+                        "direction": "decrease",
+                        "baseline": 10,
+                        "target": 8,
+                    }
+                ],
             ),
             actor="ben",
         )
@@ -134,6 +155,10 @@ def build_workspace(url: str, folder: Path) -> Workspace:
         alerts.add_rule(
             store, "uc", name="r1", metric="drift_share", op=">", threshold=0.5, actor="ben"
         )
+        # objective 'uc' (no use case: deletable) and 'other', which use case 'uc' serves
+        objectives.add(store, "uc", name="Faster claims", actor="ben")
+        objectives.add(store, "other", name="Lower cost", actor="ben")
+        objectives.link(store, "other", ["uc"], actor="ben")
         gates.promote(store, "uc", "pilot", actor="ben")  # fails: opens a request
         decision = gates.evaluate(store, "uc", "pilot")
         ids = {

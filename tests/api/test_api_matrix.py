@@ -131,6 +131,24 @@ RECIPES: dict[tuple[str, str], Recipe] = {
     ("GET", "/api/v1/alerts"): Recipe(200, _get(status="open")),
     ("GET", "/api/v1/alerts/deliveries"): Recipe(200, _get()),
     ("GET", "/api/v1/portfolio"): Recipe(200, _get()),
+    ("GET", "/api/v1/portfolio/value"): Recipe(200, _get()),
+    ("GET", "/api/v1/objectives"): Recipe(200, _get()),
+    ("POST", "/api/v1/objectives"): Recipe(
+        201, lambda ws, role: {"json": {"slug": f"new-{role}", "name": "New"}}
+    ),
+    ("GET", "/api/v1/objectives/{slug}"): Recipe(200, _get()),
+    ("PATCH", "/api/v1/objectives/{slug}"): Recipe(
+        200, lambda ws, role: {"json": {"sponsor": f"edited by {role}"}}
+    ),
+    ("DELETE", "/api/v1/objectives/{slug}"): Recipe(204, lambda ws, role: {}),
+    ("POST", "/api/v1/objectives/{slug}/links"): Recipe(
+        200, lambda ws, role: {"json": {"use_cases": ["uc"]}}
+    ),
+    ("DELETE", "/api/v1/use-cases/{slug}/objective"): Recipe(200, lambda ws, role: {}),
+    ("GET", "/api/v1/use-cases/{slug}/kpis"): Recipe(200, _get()),
+    ("POST", "/api/v1/use-cases/{slug}/kpis"): Recipe(
+        201, lambda ws, role: {"json": {"kpi": "cost", "value": 9.5, "unit": "EUR"}}
+    ),
     ("GET", "/api/v1/audit/verify"): Recipe(200, _get()),
     ("GET", "/api/v1/audit/events"): Recipe(200, _get(limit=5)),
     ("GET", "/api/v1/audit/export"): Recipe(200, _get()),

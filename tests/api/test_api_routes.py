@@ -23,7 +23,9 @@ def api(workspace: Workspace) -> Iterator[tuple[Workspace, Any]]:
 
 def test_health_docs_and_openapi_need_no_token(api: tuple[Workspace, Any]) -> None:
     _, client = api
-    assert client.get("/healthz").json() == {"status": "ok", "schema_revision": "0006"}
+    from scalegate.store.migrations import HEAD_REVISION
+
+    assert client.get("/healthz").json() == {"status": "ok", "schema_revision": HEAD_REVISION}
     assert client.get("/docs").status_code == 200
     doc = client.get("/openapi.json").json()
     assert doc["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"

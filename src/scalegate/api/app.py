@@ -27,6 +27,7 @@ from scalegate.api.routers import (
     tokens,
     use_cases,
     users,
+    value,
 )
 from scalegate.settings import Settings
 from scalegate.store import Store
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         audit,
         users,
         tokens,
+        value,
     ):
         app.include_router(module.router)
     from scalegate import web

@@ -159,3 +159,31 @@ class Health(BaseModel):
 
 
 __all__ = ["Charter", "JsonObject"]
+
+
+class ObjectiveIn(_Body):
+    slug: str = Field(description="Short id, e.g. faster-claims")
+    name: str = Field(min_length=1, max_length=200)
+    sponsor: str = Field("", max_length=200, description="Free text: a name or a role")
+    outcome: str = Field("", max_length=4_000, description="The intended business outcome")
+
+
+class ObjectiveChanges(_Body):
+    """Objective fields to change; omitted fields stay as they are."""
+
+    name: str | None = Field(None, min_length=1, max_length=200)
+    sponsor: str | None = Field(None, max_length=200)
+    outcome: str | None = Field(None, max_length=4_000)
+
+
+class LinkIn(_Body):
+    use_cases: list[str] = Field(min_length=1, max_length=1_000, description="Use case slugs")
+
+
+class KpiIn(_Body):
+    kpi: str = Field(min_length=1, max_length=200, description="KPI name as in the charter")
+    #: a number (text that reads as one is accepted); the service rejects the rest with
+    #: the same message the CLI and the local SDK give
+    value: float | str = Field(description="The measured value, a finite number")
+    at: datetime | None = Field(None, description="When it was measured [default: now]")
+    unit: str | None = Field(None, max_length=100, description="Must be the KPI's unit")

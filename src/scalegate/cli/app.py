@@ -21,7 +21,9 @@ from scalegate.cli import (
     evidence,
     fairness,
     gate,
+    kpi,
     monitor,
+    objective,
     policy,
     portfolio,
     serve,
@@ -90,6 +92,8 @@ app.add_typer(contract.app, name="contract")
 app.add_typer(monitor.app, name="monitor")
 app.add_typer(alert.app, name="alert")
 app.add_typer(token.app, name="token")
+app.add_typer(objective.app, name="objective")
+app.add_typer(kpi.app, name="kpi")
 gate.register(app)
 check.register(app)
 drift.register(app)

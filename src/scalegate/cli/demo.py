@@ -70,7 +70,10 @@ def demo(
     else:
         console.print(f"demo: already present in {where}; nothing added\n")
     render(portfolio.build(store))
-    from scalegate.services import alerts
+    from scalegate.cli.portfolio import render_value
+    from scalegate.services import alerts, value
+
+    render_value(value.build(store))
 
     opened = alerts.list_alerts(store, status="open")
     if opened:
@@ -92,6 +95,8 @@ def demo(
         f"  scalegate{flag} --as ben promote churn-prediction --to production\n"
         f"  scalegate{flag} usecase show claims-triage\n"
         f"  scalegate{flag} monitor show claims-triage   [dim]# drift and accuracy by week[/]\n"
+        f"  scalegate{flag} kpi show invoice-matching   [dim]# progress and value realised[/]\n"
+        f"  scalegate{flag} objective list\n"
         f"  scalegate{flag} audit verify\n"
         "[dim]users: ada (admin), ben/carla/dev/fiona (contributors), rita (risk), "
         "omar (business, data), eve (executive), vic (viewer)[/]"

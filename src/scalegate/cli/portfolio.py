@@ -9,6 +9,7 @@ from scalegate.cli.output import console, esc, print_json, stage
 
 if TYPE_CHECKING:
     from scalegate.services.portfolio import Portfolio
+    from scalegate.services.value import PortfolioValue
 
 
 def register(app: typer.Typer) -> None:
@@ -49,6 +50,26 @@ def render(p: "Portfolio", *, limit: int = 0) -> None:
         console.print(f"[dim]… and {hidden} more; --limit 0 shows all, --json gives everything[/]")
 
 
+def render_value(v: "PortfolioValue") -> None:
+    """Objectives with nothing in production, and realised value per currency."""
+    if not v.objectives and not v.realised:
+        return
+    console.print("\n[bold]Strategy and value[/]")
+    if v.objectives:
+        idle = v.nothing_in_production
+        console.print(
+            f"{len(v.objectives)} objectives, "
+            + (
+                f"[red]{len(idle)} with nothing in production[/]: {', '.join(idle)}"
+                if idle
+                else "[green]each with a use case in production[/]"
+            )
+        )
+    if v.realised:
+        money = ", ".join(f"{amount:,.2f} {unit}" for unit, amount in v.realised.items())
+        console.print(f"realised value (production and scaled): {money}")
+
+
 def portfolio(
     ctx: typer.Context,
     department: Annotated[str | None, typer.Option(help="Only this department")] = None,
@@ -61,9 +82,13 @@ def portfolio(
 ) -> None:
     """Use cases per stage, and every stalled one with its blockers and days stalled."""
     from scalegate.services import portfolio as svc
+    from scalegate.services import value
 
-    p = svc.build(state(ctx).store, department=department, risk_tier=risk_tier, owner=owner)
+    store = state(ctx).store
+    p = svc.build(store, department=department, risk_tier=risk_tier, owner=owner)
+    v = value.build(store)
     if as_json:
-        print_json(p.to_dict())
+        print_json({**p.to_dict(), "value": v.to_dict()})
     else:
         render(p, limit=limit)
+        render_value(v)

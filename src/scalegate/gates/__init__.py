@@ -7,6 +7,7 @@ from scalegate.gates.fairness import FAIRNESS_REPORT, uses_fairness
 from scalegate.gates.monitoring import monitoring_days
 from scalegate.gates.registry import CRITERIA, Criterion, Outcome, register
 from scalegate.gates.validate import load_policy, validate_policy
+from scalegate.gates.value import kpi_days
 
 __all__ = [
     "CRITERIA",
@@ -17,6 +18,7 @@ __all__ = [
     "Outcome",
     "evaluate_gate",
     "history_days",
+    "kpi_days",
     "load_policy",
     "monitoring_days",
     "register",

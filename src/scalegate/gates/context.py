@@ -11,6 +11,7 @@ from scalegate.domain.monitoring import MonitorRecord
 from scalegate.domain.policy import Policy
 from scalegate.domain.use_case import UseCase
 from scalegate.domain.user import User
+from scalegate.domain.value import KpiMeasurement
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,4 +41,6 @@ class GateContext:
     data_checks: Sequence[Evidence] = ()
     monitors: Sequence[MonitorRecord] = ()
     fairness: Sequence[Evidence] = ()
+    #: KPI measurements of the last :func:`scalegate.gates.kpi_days` days, oldest first
+    kpi_measurements: Sequence[KpiMeasurement] = ()
     request: PromotionRequest | None = None

@@ -12,7 +12,15 @@ from scalegate.audit import ChainReport
 from scalegate.domain.decision import GateDecision
 from scalegate.domain.evidence import Evidence
 from scalegate.domain.use_case import UseCase
-from scalegate.services import data_checks, fairness, gates, monitoring, portfolio, registry
+from scalegate.services import (
+    data_checks,
+    fairness,
+    gates,
+    kpis,
+    monitoring,
+    portfolio,
+    registry,
+)
 from scalegate.services.audit import verify
 from scalegate.services.files import read_text
 from scalegate.services.portfolio import Portfolio
@@ -246,6 +254,31 @@ class UseCaseClient:
     def batches(self, monitor: str = "default", *, limit: int | None = 100) -> list[dict[str, Any]]:
         """A monitor's batches, newest first (time, rows, status, metrics, evidence)."""
         return monitoring.batches(self._client.store, self.slug, monitor, limit=limit)
+
+    def record_kpi(
+        self,
+        name: str,
+        value: float,
+        *,
+        at: datetime | None = None,
+        unit: str | None = None,
+    ) -> Evidence:
+        """Record one measurement of a charter KPI (immutable ``kpi_measurement`` evidence).
+
+        ``value`` must be a finite number; ``unit``, if given, must be the KPI's unit; ``at``
+        (default now) may lie in the past, not in the future.
+
+        Example:
+            >>> uc.record_kpi("time to settle", 61.5, at=datetime(2027, 3, 31))  # doctest: +SKIP
+        """
+        return kpis.record(
+            self._client.store, self.slug, name, value, at=at, unit=unit, actor=self._client.user
+        )
+
+    def kpis(self) -> dict[str, Any]:
+        """Each charter KPI with its measurements (oldest first), progress from baseline to
+        target and realised value (money KPIs), as plain data (``kpi show --json``)."""
+        return kpis.report(self._client.store, self.slug).to_dict()
 
     def __repr__(self) -> str:
         return f"UseCaseClient({self.slug!r})"

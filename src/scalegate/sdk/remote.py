@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -321,6 +322,30 @@ class RemoteUseCase:
         if at is not None:
             body["at"] = at.isoformat()
         return _model(Evidence, self._client._request("POST", f"{self._path}/evidence", json=body))
+
+    def record_kpi(
+        self,
+        name: str,
+        value: float,
+        *,
+        at: datetime | None = None,
+        unit: str | None = None,
+    ) -> Evidence:
+        """Record one measurement of a charter KPI (as the local SDK does)."""
+        # JSON has no NaN or infinity: send those as text, the server refuses them as the
+        # local SDK does
+        finite = not isinstance(value, float) or math.isfinite(value)
+        body: dict[str, Any] = {"kpi": name, "value": value if finite else str(value)}
+        if at is not None:
+            body["at"] = at.isoformat()
+        if unit is not None:
+            body["unit"] = unit
+        return _model(Evidence, self._client._request("POST", f"{self._path}/kpis", json=body))
+
+    def kpis(self) -> dict[str, Any]:
+        """Each charter KPI with its series, progress and realised value (plain data)."""
+        out: dict[str, Any] = self._client._request("GET", f"{self._path}/kpis")
+        return out
 
     def _can_record(self, what: str = "a check run") -> None:
         """Raise now, before any data is read, if the token's user could not store a run

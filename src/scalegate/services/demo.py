@@ -82,7 +82,10 @@ CASES: list[DemoCase] = [
             "technical_owner": "dev",
             "departments": ["finance"],
             "integration_targets": [{"system": "SAP S/4HANA", "mode": "batch"}],
-            "kpis": [_kpi("auto-match rate", "%", "increase", 41, 85)],
+            "kpis": [
+                _kpi("auto-match rate", "%", "increase", 41, 85),
+                _kpi("finance operations cost", "EUR/month", "decrease", 180_000, 144_000),
+            ],
             "risk_tier": "minimal",
             "tags": ["document-ai"],
         },
@@ -104,7 +107,8 @@ CASES: list[DemoCase] = [
             ],
             "kpis": [
                 _kpi("median time to settle", "hours", "decrease", 96, 48),
-                _kpi("handling cost per claim", "EUR", "decrease", 38, 30),
+                _kpi("handling cost per claim", "EUR per claim", "decrease", 38, 30),
+                _kpi("claims handling cost", "EUR/month", "decrease", 410_000, 350_000),
             ],
             "risk_tier": "high",
             "tags": ["classification", "customer-facing"],
@@ -256,6 +260,48 @@ SLUGS = tuple(c.charter["slug"] for c in CASES)
 
 
 @dataclass(frozen=True)
+class DemoObjective:
+    slug: str
+    name: str
+    sponsor: str
+    outcome: str
+    use_cases: tuple[str, ...]
+
+
+#: the third serves no use case in production yet: the portfolio flags it
+OBJECTIVES: list[DemoObjective] = [
+    DemoObjective(
+        "lower-operating-cost",
+        "Lower operating cost",
+        "Eve Chen, Chief Operating Officer",
+        "Cut the cost of finance and back-office operations by 20% within two years.",
+        ("invoice-matching", "demand-forecast", "contract-review"),
+    ),
+    DemoObjective(
+        "customer-experience",
+        "Faster, friendlier service",
+        "Laura Diaz, Chief Customer Officer",
+        "Settle simple claims within 48 hours and keep churn below 1.6% a month.",
+        ("claims-triage", "churn-prediction", "call-summaries"),
+    ),
+    DemoObjective(
+        "risk-in-appetite",
+        "Keep fraud and compliance risk in appetite",
+        "Chief Risk Officer",
+        "Fraud losses under 5 bp of card volume; no AI use outside the EU AI Act.",
+        ("fraud-alerts", "resume-screening"),
+    ),
+]
+
+#: monthly KPI history of the use cases in production: (slug, months of history, how far
+#: from baseline to target the last month got)
+KPI_HISTORY: tuple[tuple[str, int, float], ...] = (
+    ("invoice-matching", 9, 0.95),
+    ("claims-triage", 6, 0.7),
+)
+
+
+@dataclass(frozen=True)
 class DemoResult:
     created_users: int
     created_use_cases: int
@@ -330,8 +376,54 @@ def build(store: Store, *, now: datetime | None = None) -> DemoResult:
         _production_batches(store, slug, now)
         if case.retire_lessons:
             registry.retire(store, slug, lessons=case.retire_lessons, actor=ADMIN, now=now)
+        _kpi_history(store, slug, now)
         made_cases += 1
+    _objectives(store, now)
     return DemoResult(made_users, made_cases)
+
+
+def _objectives(store: Store, now: datetime) -> None:
+    """Create the demo objectives that are missing and link each demo use case that serves
+    no objective yet (a link someone changed is left as it is)."""
+    from scalegate.services import objectives
+
+    existing = {s.objective.slug: s for s in objectives.list_all(store)}
+    linked = {uc for s in existing.values() for uc, _ in s.use_cases}
+    for spec in OBJECTIVES:
+        if spec.slug not in existing:
+            objectives.add(
+                store,
+                spec.slug,
+                name=spec.name,
+                sponsor=spec.sponsor,
+                outcome=spec.outcome,
+                actor=ADMIN,
+                now=now,
+            )
+        todo = [uc for uc in spec.use_cases if uc not in linked]
+        if todo:
+            objectives.link(store, spec.slug, todo, actor=ADMIN, now=now)
+
+
+def _kpi_history(store: Store, slug: str, now: datetime) -> None:
+    """Monthly measurements of every KPI of a demo use case in production, moving from
+    the baseline towards the target with a little month-to-month noise."""
+    from scalegate.services import kpis
+
+    spec = next((h for h in KPI_HISTORY if h[0] == slug), None)
+    if spec is None:
+        return
+    _, months, reach = spec
+    case = next(c for c in CASES if c.charter["slug"] == slug)
+    points = []
+    for kpi in case.charter["kpis"]:
+        base, target = kpi["baseline"], kpi["target"]
+        for m in range(months):
+            ago = months - 1 - m
+            share = reach * (m + 1) / months + ((m * 7) % 5 - 2) * 0.02
+            value = base + (target - base) * share
+            points.append((kpi["name"], round(value, 1), now - timedelta(days=30 * ago + 2)))
+    kpis.record_series(store, slug, points, actor=case.charter["technical_owner"])
 
 
 def _check_batches(store: Store, slug: str, case: DemoCase, now: datetime) -> None:

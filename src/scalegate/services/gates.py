@@ -15,6 +15,7 @@ from scalegate.domain.policy import Policy
 from scalegate.domain.stage import GATES, Stage, check_promotion, next_stage, parse_gate
 from scalegate.domain.use_case import RiskTier, UseCase
 from scalegate.domain.user import DEFAULT_DOMAINS, Role
+from scalegate.domain.value import KpiMeasurement
 from scalegate.errors import (
     ConflictError,
     PermissionDeniedError,
@@ -28,6 +29,7 @@ from scalegate.gates import (
     GateContext,
     evaluate_gate,
     history_days,
+    kpi_days,
     monitoring_days,
     uses_fairness,
 )
@@ -39,6 +41,7 @@ from scalegate.store import Store
 from scalegate.store import decision_repository as decision_repo
 from scalegate.store import monitor_repository as monitor_repo
 from scalegate.store import repositories as repo
+from scalegate.store import value_repository as value_repo
 from scalegate.store.audit_log import append_event
 
 #: the longest a waiver may run
@@ -85,6 +88,17 @@ def fairness_history(
     return repo.latest_per_subject(conn, FAIRNESS_REPORT, use_case_ids)
 
 
+def kpi_history(
+    conn: Connection, policy: Policy, now: datetime, use_case_ids: list[int] | None = None
+) -> dict[int, list[KpiMeasurement]]:
+    """The KPI measurements ``kpi_progress`` criteria of ``policy`` may look at (none are
+    loaded when the policy has no such criterion)."""
+    days = kpi_days(policy)
+    if not days:
+        return {}
+    return value_repo.kpi_measurements(conn, use_case_ids, since=now - timedelta(days=days))
+
+
 def context_for(conn: Connection, uc: UseCase, now: datetime) -> GateContext:
     pv = policies.active_in(conn)
     return GateContext(
@@ -99,6 +113,7 @@ def context_for(conn: Connection, uc: UseCase, now: datetime) -> GateContext:
         data_checks=data_check_history(conn, pv.policy, now, [uc.id]).get(uc.id, []),
         monitors=monitor_history(conn, pv.policy, now, [uc.id]).get(uc.id, []),
         fairness=fairness_history(conn, pv.policy, [uc.id]).get(uc.id, []),
+        kpi_measurements=kpi_history(conn, pv.policy, now, [uc.id]).get(uc.id, []),
         request=repo.open_request(conn, uc.id),
     )
 

@@ -128,6 +128,7 @@ def build(
         checks = gate_services.data_check_history(conn, pv.policy, now)
         monitors = gate_services.monitor_history(conn, pv.policy, now)
         fairness = gate_services.fairness_history(conn, pv.policy)
+        kpi_points = gate_services.kpi_history(conn, pv.policy, now)
         requests = repo.all_open_requests(conn)
     policy = pv.policy
     stages = {s.value: 0 for s in (*PATH, Stage.RETIRED)}
@@ -151,6 +152,7 @@ def build(
             data_checks=checks.get(uc.id, ()),
             monitors=monitors.get(uc.id, ()),
             fairness=fairness.get(uc.id, ()),
+            kpi_measurements=kpi_points.get(uc.id, ()),
             request=requests.get(uc.id),
         )
         decision = evaluate_gate(ctx, gate)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -15,9 +17,11 @@ from scalegate.domain.evidence import Evidence, EvidenceStatus
 from scalegate.domain.stage import Stage
 from scalegate.domain.use_case import Charter, RiskTier, UseCase
 from scalegate.domain.user import Role
+from scalegate.domain.value import KPI_MEASUREMENT, measurement_name, measurement_payload
 from scalegate.errors import (
     ConflictError,
     NotFoundError,
+    ScalegateError,
     UnknownChoiceError,
     ValidationError,
 )
@@ -285,48 +289,112 @@ def record_evidence(
     """Attach an immutable evidence record to a use case.
 
     ``subject`` says what the record is about within its kind (a data check's contract).
+    A ``kpi_measurement`` is checked against the charter's KPIs (see
+    :func:`scalegate.domain.value.measurement_payload`) and its payload completed.
     """
-    try:
-        data = _EvidenceInput(
-            kind=kind, subject=subject, status=status, summary=summary, payload=payload or {}
-        )
-    except pydantic.ValidationError as exc:
-        raise documents.field_error(exc, what="evidence field") from None
+    return record_evidence_many(
+        store,
+        slug,
+        [
+            EvidenceDraft(
+                kind=kind, status=status, summary=summary, payload=payload, at=at, subject=subject
+            )
+        ],
+        actor=actor,
+    )[0]
+
+
+@dataclass(frozen=True)
+class EvidenceDraft:
+    """One evidence record to write with :func:`record_evidence_many`."""
+
+    kind: str
+    status: str
+    summary: str = ""
+    payload: dict[str, Any] | None = None
+    at: datetime | None = None
+    subject: str | None = None
+
+
+def record_evidence_many(
+    store: Store,
+    slug: str,
+    drafts: Sequence[EvidenceDraft],
+    *,
+    actor: str | None,
+    where: Callable[[int], str] | None = None,
+) -> list[Evidence]:
+    """Attach several evidence records in one transaction: all of them, or none.
+
+    ``where(i)`` prefixes the message of an error in draft ``i`` (e.g. "file.csv, line 4").
+    """
+    checked: list[tuple[_EvidenceInput, datetime]] = []
     now = utcnow()
-    when = aware(at) if at else now
-    if when > now:
-        raise ValidationError("evidence cannot be dated in the future", field="at")
+    for i, draft in enumerate(drafts):
+        try:
+            try:
+                data = _EvidenceInput(
+                    kind=draft.kind,
+                    subject=draft.subject,
+                    status=draft.status,
+                    summary=draft.summary,
+                    payload=draft.payload or {},
+                )
+            except pydantic.ValidationError as exc:
+                raise documents.field_error(exc, what="evidence field") from None
+            when = aware(draft.at) if draft.at else now
+            if when > now:
+                raise ValidationError("evidence cannot be dated in the future", field="at")
+        except ScalegateError as exc:
+            raise _located(exc, where, i) from None
+        checked.append((data, when))
+    records: list[Evidence] = []
     with store.write() as conn:
         user = require(conn, actor, Role.CONTRIBUTOR, doing="recording evidence")
         uc = use_case_in(conn, slug)
         if uc.stage is Stage.RETIRED:
             raise ConflictError(f"use case '{slug}' is retired")
-        ev = repo.insert_evidence(
-            conn,
-            use_case_id=uc.id,
-            kind=data.kind,
-            status=data.status,
-            summary=data.summary,
-            payload=data.payload,
-            at=when,
-            by=user.username,
-            subject=data.subject,
-        )
-        append_event(
-            conn,
-            actor=user.username,
-            action="evidence.recorded",
-            subject_type="use_case",
-            subject_id=slug,
-            after={
-                "evidence": ev.ref,
-                "kind": ev.kind,
-                **({"subject": ev.subject} if ev.subject is not None else {}),
-                "status": ev.status.value,
-                "summary": ev.summary,
-            },
-        )
-    return ev
+        for i, (data, when) in enumerate(checked):
+            payload, subject = data.payload, data.subject
+            if data.kind == KPI_MEASUREMENT:
+                try:
+                    subject = measurement_name(subject, payload)
+                    payload = measurement_payload(uc.kpis, subject, payload)
+                except ScalegateError as exc:
+                    raise _located(exc, where, i) from None
+            ev = repo.insert_evidence(
+                conn,
+                use_case_id=uc.id,
+                kind=data.kind,
+                status=data.status,
+                summary=data.summary,
+                payload=payload,
+                at=when,
+                by=user.username,
+                subject=subject,
+            )
+            append_event(
+                conn,
+                actor=user.username,
+                action="evidence.recorded",
+                subject_type="use_case",
+                subject_id=slug,
+                after={
+                    "evidence": ev.ref,
+                    "kind": ev.kind,
+                    **({"subject": ev.subject} if ev.subject is not None else {}),
+                    "status": ev.status.value,
+                    "summary": ev.summary,
+                },
+            )
+            records.append(ev)
+    return records
+
+
+def _located(exc: ScalegateError, where: Callable[[int], str] | None, i: int) -> ScalegateError:
+    if where is None:
+        return exc
+    return type(exc)(f"{where(i)}: {exc.message}", **exc.fields)
 
 
 def list_evidence(

@@ -326,3 +326,29 @@ alert_deliveries = Table(
     Column("next_attempt_at", UTCDateTime, nullable=True),
     Index("ix_alert_deliveries_status", "status", "next_attempt_at"),
 )
+
+# ---------------------------------------------------------------------------- strategy and value
+
+#: strategic objectives use cases serve; ``sponsor`` is free text (often an executive
+#: without a login)
+objectives = Table(
+    "objectives",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("slug", String(64), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("sponsor", String(200), nullable=False, default=""),
+    Column("outcome", Text, nullable=False, default=""),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", String(100), nullable=False),
+)
+
+#: which objective a use case serves: at most one per use case (re-linking moves it)
+objective_links = Table(
+    "objective_links",
+    metadata,
+    Column("use_case_id", ForeignKey("use_cases.id"), primary_key=True, autoincrement=False),
+    Column("objective_id", ForeignKey("objectives.id"), nullable=False, index=True),
+    Column("linked_at", UTCDateTime, nullable=False),
+    Column("linked_by", String(100), nullable=False),
+)

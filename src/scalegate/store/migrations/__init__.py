@@ -4,4 +4,4 @@
 checks that it matches the newest script.
 """
 
-HEAD_REVISION = "0006"
+HEAD_REVISION = "0007"
