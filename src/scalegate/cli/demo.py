@@ -105,8 +105,8 @@ def demo(
         return
     if not serve:
         console.print(
-            "\n[dim]to browse the demo, reinstall scalegate with its server (pip install 'scalegate[api]') "
-            "and run scalegate demo again[/]"
+            "\n[dim]to browse the demo, reinstall scalegate with its server "
+            "(pip install 'scalegate[api]') and run scalegate demo again[/]"
         )
         return
     from scalegate.cli.serve import run_server
