@@ -39,7 +39,20 @@ def test_a_stalled_use_case_shows_its_blockers_and_charts(page: Any, live_server
                 link = checklist.locator(f'tr[data-criterion="{r.id}"]').get_by_role("link")
                 assert link.get_attribute("href") == f"#{ref}"
                 assert page.locator(f"#{ref}").is_visible()
-    assert page.locator("html").get_attribute("data-charts-drawn") == "2"
+    # drift and performance of its monitor, and one chart per KPI measured at least twice
+    from scalegate.services import kpis
+
+    report = kpis.report(live_server.store, "claims-triage")
+    measured = [s for s in report.kpis if len(s.points) >= 2]
+    assert measured, "the demo records KPI history for claims-triage"
+    assert page.locator("html").get_attribute("data-charts-drawn") == str(2 + len(measured))
+    table = page.get_by_role("table").filter(has_text="Realised")
+    for s in report.kpis:  # progress and realised value as `scalegate kpi show` computes them
+        row = table.locator("tr").filter(has_text=s.kpi.name).first.inner_text()
+        if s.progress.fraction is not None:
+            assert f"{100 * s.progress.fraction:.0f}%" in row
+        if s.realised is not None:
+            assert f"{s.realised.amount:+,.0f} {s.realised.unit.label}" in row
     assert page.get_by_role("button", name="Approve for scaled").count() == 0  # a viewer
     screenshot(page, "use-case")
 
@@ -163,7 +176,22 @@ def test_the_charts_carry_the_monitor_batches(page: Any, live_server: Any) -> No
     assert series["realised"] == [b["metrics"].get(metric) for b in batches]
     assert series["reference"] == monitor.reference_metrics[metric]
     drawn = page.evaluate(
-        "() => [...document.querySelectorAll('canvas[data-chart]')]"
+        "() => [...document.querySelectorAll('canvas[data-monitor]')]"
         ".map(c => Chart.getChart(c).data.datasets.length)"
     )
     assert drawn == [min(6, len(series["features"])) + 1, 3]
+    # each KPI chart: the measurements, the baseline and the target, as `kpi show` has them
+    from scalegate.services import kpis
+
+    kpi_data = json.loads(page.locator("#kpi-data").text_content() or "{}")
+    for s in kpis.report(live_server.store, "claims-triage").kpis:
+        if len(s.points) < 2:
+            assert s.kpi.name not in kpi_data
+            continue
+        assert kpi_data[s.kpi.name]["values"] == [p.value for p in s.points]
+        sets = page.evaluate(
+            'name => Chart.getChart(document.querySelector(`canvas[data-kpi="${name}"]`))'
+            ".data.datasets.map(d => d.label)",
+            s.kpi.name,
+        )
+        assert sets == [s.kpi.name, "baseline", "target"]

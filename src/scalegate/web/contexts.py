@@ -263,8 +263,17 @@ class KpiRow:
     latest: float | None
     latest_at: str | None
     latest_ref: str | None
-    #: how far from baseline to target the latest value is, 0-100 (None without the three)
+    #: how far from baseline to target the latest value is, in % (not clamped; None with
+    #: ``progress_reason``)
     progress: float | None
+    progress_reason: str | None = None
+    #: improvement over the baseline of a money KPI, e.g. "+39,600 EUR/month"
+    realised: str | None = None
+
+    @property
+    def bar(self) -> float:
+        """The progress bar's width, 0-100."""
+        return max(0.0, min(100.0, self.progress or 0.0))
 
 
 @dataclass(frozen=True)
@@ -291,6 +300,8 @@ class UseCasePage:
     use_case: Any  # scalegate.domain.use_case.UseCase
     gate: GateView | None
     kpis: list[KpiRow]
+    #: KPI name -> its measurements for the KPI chart (KPIs with at least two)
+    kpi_charts: dict[str, Any]
     approvals: list[Any]  # scalegate.domain.evidence.Approval
     waivers: list[Any]  # scalegate.domain.evidence.Waiver
     request: Any | None  # scalegate.domain.evidence.PromotionRequest

@@ -20,7 +20,7 @@ from starlette.responses import RedirectResponse, Response
 from scalegate.domain.stage import next_stage
 from scalegate.domain.user import DEFAULT_DOMAINS, Role, User
 from scalegate.errors import NotFoundError
-from scalegate.services import alerts, audit, gates, monitoring, registry
+from scalegate.services import alerts, audit, gates, kpis, monitoring, registry
 from scalegate.store import Store
 from scalegate.web.auth import Approver, Contributor, Viewer
 from scalegate.web.contexts import (
@@ -36,8 +36,6 @@ from scalegate.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
-#: evidence kind whose payload ``{"kpi": name, "value": number}`` is a KPI measurement
-KPI_MEASUREMENT = "kpi_measurement"
 TIMELINE = 20
 CHECKS_SHOWN = 15
 CHART_BATCHES = 200
@@ -56,35 +54,40 @@ def _finite(value: Any) -> float | None:
     return float(value) if math.isfinite(value) else None
 
 
-def _kpis(uc: Any, measurements: list[Any]) -> list[KpiRow]:
-    latest: dict[str, Any] = {}
-    for ev in measurements:  # newest first: keep the first per KPI
-        name = ev.payload.get("kpi")
-        if isinstance(name, str) and name not in latest and _finite(ev.payload.get("value")):
-            latest[name] = ev
-    rows = []
-    for k in uc.kpis:
-        ev = latest.get(k.name)
-        value = _finite(ev.payload["value"]) if ev else None
-        progress = None
-        if value is not None and k.baseline is not None and k.target is not None:
-            span = k.target - k.baseline
-            if span != 0:
-                progress = max(0.0, min(100.0, 100.0 * (value - k.baseline) / span))
+def _kpis(report: kpis.KpiReport) -> tuple[list[KpiRow], dict[str, Any]]:
+    """The KPI table's rows and each measured KPI's chart series (oldest first), from the
+    same report as ``scalegate kpi show``."""
+    rows, series = [], {}
+    for s in report.kpis:
+        latest = s.latest
+        fraction = s.progress.fraction
+        realised = None
+        if s.realised is not None:
+            realised = f"{s.realised.amount:+,.0f} {s.realised.unit.label}"
         rows.append(
             KpiRow(
-                name=k.name,
-                unit=k.unit,
-                direction=k.direction.value,
-                baseline=k.baseline,
-                target=k.target,
-                latest=value,
-                latest_at=ev.created_at.isoformat() if ev else None,
-                latest_ref=ev.ref if ev else None,
-                progress=progress,
+                name=s.kpi.name,
+                unit=s.kpi.unit,
+                direction=s.kpi.direction.value,
+                baseline=s.kpi.baseline,
+                target=s.kpi.target,
+                latest=latest.value if latest else None,
+                latest_at=latest.at.isoformat() if latest else None,
+                latest_ref=latest.ref if latest else None,
+                progress=None if fraction is None else 100.0 * fraction,
+                progress_reason=s.progress.reason,
+                realised=realised,
             )
         )
-    return rows
+        if len(s.points) >= 2:
+            series[s.kpi.name] = {
+                "labels": [p.at.date().isoformat() for p in s.points],
+                "values": [p.value for p in s.points],
+                "baseline": s.kpi.baseline,
+                "target": s.kpi.target,
+                "unit": s.kpi.unit,
+            }
+    return rows, series
 
 
 def _chart(monitor: Any, batches: list[dict[str, Any]]) -> dict[str, Any]:
@@ -169,12 +172,14 @@ def build_page(store: Store, slug: str, user: User, done: str | None = None) -> 
         )
         if batches:
             charts[m.name] = _chart(m, batches)
+    kpi_rows, kpi_charts = _kpis(kpis.report(store, slug))
     found = alerts.list_alerts(store, slug, limit=50)
     found.sort(key=lambda a: (a.status.value != "open", -a.opened_at.timestamp()))
     return UseCasePage(
         use_case=uc,
         gate=view,
-        kpis=_kpis(uc, registry.list_evidence(store, slug, kind=KPI_MEASUREMENT, limit=100)),
+        kpis=kpi_rows,
+        kpi_charts=kpi_charts,
         approvals=d["approvals"],
         waivers=d["waivers"],
         request=d["request"],

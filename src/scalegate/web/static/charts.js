@@ -1,10 +1,14 @@
-/* Drift and performance charts of the use case page, drawn with the vendored Chart.js from
-   the JSON the page embeds (#chart-data): no extra request. */
+/* KPI, drift and performance charts of the use case page, drawn with the vendored Chart.js
+   from the JSON the page embeds (#kpi-data, #chart-data): no extra request. */
 (function () {
   "use strict";
-  var source = document.getElementById("chart-data");
-  if (!source || typeof Chart === "undefined") { return; }
-  var data = JSON.parse(source.textContent || "{}");
+  if (typeof Chart === "undefined") { return; }
+  function embedded(id) {
+    var node = document.getElementById(id);
+    return node ? JSON.parse(node.textContent || "{}") : {};
+  }
+  var data = embedded("chart-data");
+  var kpiData = embedded("kpi-data");
   var palette = ["#1d4ed8", "#e0875a", "#0f7b4f", "#9333ea", "#b42318", "#0891b2", "#a16207", "#64748b"];
   Chart.defaults.font.family = getComputedStyle(document.documentElement).fontFamily;
   Chart.defaults.color = "#5d6b80";
@@ -48,8 +52,28 @@
                                options: options(s.metric + " over time", s.metric) });
   }
 
+  function kpi(canvas, name, s) {
+    function flat(value) { return s.labels.map(function () { return value; }); }
+    var sets = [{ label: name, data: s.values, borderColor: palette[0], backgroundColor: palette[0],
+                  borderWidth: 2, pointRadius: 3 }];
+    if (s.baseline !== null && s.baseline !== undefined) {
+      sets.push({ label: "baseline", data: flat(s.baseline), borderColor: "#64748b",
+                  borderWidth: 1, borderDash: [2, 2], pointRadius: 0 });
+    }
+    if (s.target !== null && s.target !== undefined) {
+      sets.push({ label: "target", data: flat(s.target), borderColor: "#0f7b4f",
+                  borderWidth: 1, borderDash: [6, 3], pointRadius: 0 });
+    }
+    return new Chart(canvas, { type: "line", data: { labels: s.labels, datasets: sets },
+                               options: options(name + " over time", s.unit || name) });
+  }
+
   var drawn = 0;
-  document.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
+  document.querySelectorAll("canvas[data-chart=kpi]").forEach(function (canvas) {
+    var name = canvas.getAttribute("data-kpi");
+    if (kpiData[name] && kpi(canvas, name, kpiData[name])) { drawn += 1; }
+  });
+  document.querySelectorAll("canvas[data-chart]:not([data-chart=kpi])").forEach(function (canvas) {
     var s = data[canvas.getAttribute("data-monitor")];
     if (!s) { return; }
     var chart = canvas.getAttribute("data-chart") === "drift" ? drift(canvas, s) : performance(canvas, s);
