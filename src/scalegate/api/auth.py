@@ -17,8 +17,9 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from scalegate.domain.user import Role, User
-from scalegate.errors import AuthenticationError, PermissionDeniedError
+from scalegate.errors import AuthenticationError
 from scalegate.services import auth
+from scalegate.services.access import require_role
 from scalegate.settings import Settings
 from scalegate.store import Store
 
@@ -61,13 +62,7 @@ def _needs(role: Role) -> Callable[..., Caller]:
         store = store_of(request)
         user = auth.authenticate_token(store, credentials.credentials)
         request.state.user = user.username
-        if not user.role.allows(role):
-            raise PermissionDeniedError(
-                f"{request.method} {request.url.path} needs the {role.value} role; "
-                f"'{user.username}' is a {user.role.value}",
-                actor=user.username,
-                needed=role.value,
-            )
+        require_role(user, role, doing=f"{request.method} {request.url.path}")
         return Caller(user, store, request.app.state.settings)
 
     dependency.__name__ = f"needs_{role.value}"

@@ -24,10 +24,17 @@ def require(conn: Connection, actor: str | None, role: Role, *, doing: str) -> U
         )
     if not user.active:
         raise PermissionDeniedError(f"user '{actor}' is deactivated", actor=actor)
+    return require_role(user, role, doing=doing)
+
+
+def require_role(user: User, role: Role, *, doing: str) -> User:
+    """``user``, provided they hold at least ``role``; otherwise PermissionDeniedError naming
+    what they were ``doing``, the role needed and theirs. The one role check of the
+    services, the API and the web pages."""
     if not user.role.allows(role):
         raise PermissionDeniedError(
-            f"{doing} needs the {role.value} role; '{actor}' is a {user.role.value}",
-            actor=actor,
+            f"{doing} needs the {role.value} role; '{user.username}' is a {user.role.value}",
+            actor=user.username,
             needed=role.value,
         )
     return user

@@ -22,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from scalegate.domain.user import Role, User
 from scalegate.errors import AuthenticationError, PermissionDeniedError
 from scalegate.services import sessions
+from scalegate.services.access import require_role
 from scalegate.settings import Settings
 from scalegate.store import Store
 
@@ -100,13 +101,7 @@ def _needs(role: Role) -> Callable[[Request], Awaitable[WebCaller]]:
                 actor=session.user.username,
             )
         user = session.user
-        if not user.role.allows(role):
-            raise PermissionDeniedError(
-                f"{request.method} {request.url.path} needs the {role.value} role; "
-                f"'{user.username}' is a {user.role.value}",
-                actor=user.username,
-                needed=role.value,
-            )
+        require_role(user, role, doing=f"{request.method} {request.url.path}")
         return WebCaller(session, store, request.app.state.settings)
 
     dependency.__name__ = f"page_needs_{role.value}"
